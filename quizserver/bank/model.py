@@ -1,0 +1,151 @@
+"""A validated question bank as frozen dataclasses. No Flask, no SQLAlchemy."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from quizserver.grading import AnswerSpec, ChoiceOption, Tolerance
+
+FORMAT_VERSIONS = (1,)
+PARAM_KINDS = ("uniform", "normal", "randint", "choice")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a bank, located in its file."""
+
+    path: str
+    line: int
+    message: str
+    question: str | None = None
+    column: int | None = None
+    severity: str = "error"  # "error" refuses the bank; "warning" is reported only
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}"
+        if self.column is not None:
+            where += f":{self.column}"
+        who = f" {self.question}:" if self.question else ""
+        level = " warning:" if self.severity == "warning" else ""
+        return f"{where}:{who}{level} {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "question": self.question,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """A randomized parameter: `x: {normal: [0, 1], shape: [3], round: 1}`."""
+
+    name: str
+    kind: str  # one of PARAM_KINDS
+    args: tuple[Any, ...]  # uniform/normal/randint: (a, b); choice: the values
+    shape: tuple[int, ...] | None = None
+    round: int | None = None
+    line: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plain form the sandbox worker draws from."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "args": list(self.args),
+            "shape": list(self.shape) if self.shape is not None else None,
+            "round": self.round,
+        }
+
+
+@dataclass(frozen=True)
+class Check:
+    """Numerical verification of the answer key, run by `quiz check`."""
+
+    gradient_of: str | None = None
+    wrt: str | None = None
+    equals: str | None = None
+    rtol: float = 1e-4
+    atol: float = 1e-6
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str  # "a", "b", ... in the order written
+    text: str
+    correct: bool
+    feedback: str = ""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    points: int
+    text: str
+    line: int
+    params: tuple[ParamSpec, ...] = ()
+    require: str | None = None
+    solution: str | None = None
+    check: Check | None = None
+    tolerance: Tolerance = Tolerance()
+    partial: bool = False
+    expressions: bool = True
+    max_attempts: int | None = None
+    penalty: float = 0.0
+    choices: tuple[Choice, ...] = ()
+    explanation: str = ""
+    title: str = ""
+    # line numbers of the question's keys, e.g. {"solution": 41}, for precise messages
+    lines: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def is_choice(self) -> bool:
+        return self.type in ("single_choice", "multiple_choice")
+
+    @property
+    def has_code(self) -> bool:
+        return bool(self.params or self.require or self.solution)
+
+    def line_of(self, key: str) -> int:
+        return dict(self.lines).get(key, self.line)
+
+    def answer_spec(self) -> AnswerSpec:
+        return AnswerSpec(
+            type=self.type,
+            tolerance=self.tolerance,
+            partial=self.partial,
+            expressions=self.expressions,
+            choices=tuple(ChoiceOption(c.id, c.correct, c.feedback) for c in self.choices),
+        )
+
+    def choice_key(self) -> list[str]:
+        return [c.id for c in self.choices if c.correct]
+
+
+@dataclass(frozen=True)
+class Bank:
+    week: int
+    title: str
+    questions: tuple[Question, ...]
+    path: str
+    content_hash: str  # sha256 of the source text: the bank's version
+    format_version: int = 1
+    opens: datetime | None = None
+    closes: datetime | None = None
+
+    def question(self, question_id: str) -> Question | None:
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        return None
+
+    @property
+    def total_points(self) -> int:
+        return sum(q.points for q in self.questions)
