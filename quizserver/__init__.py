@@ -1,0 +1,97 @@
+"""quizserver: self-assessment quizzes with randomized, numerically checked questions."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import PROJECT_ROOT, from_environment, resolve_secret_key, sqlite_url
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    settings = from_environment()
+    settings.update({k: v for k, v in (config or {}).items() if k in settings})
+    extra = {k: v for k, v in (config or {}).items() if k not in settings}
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    running_cli = os.environ.get("FLASK_RUN_FROM_CLI") == "true"
+    app.config.update(
+        QUIZ=settings,
+        TESTING=settings["ENV"] == "testing",
+        DEBUG=settings["ENV"] == "development",
+        SECRET_KEY=resolve_secret_key(settings, app.instance_path, cli=running_cli),
+        SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"] or sqlite_url(app.instance_path),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["ENV"] == "production",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings["ENV"] == "production",
+        WTF_CSRF_TIME_LIMIT=None,  # a quiz page may stay open for hours before an answer is sent
+        RATELIMIT_STORAGE_URI=settings["RATELIMIT_STORAGE_URI"],
+        RATELIMIT_HEADERS_ENABLED=True,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    app.config.update(extra)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from . import auth, instructor, quiz, staff
+    from .cli import quiz_cli, users_cli
+    from .security import install_security
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(quiz.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(instructor.bp)
+    app.cli.add_command(quiz_cli)
+    app.cli.add_command(users_cli)
+    install_security(app)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[dict[str, Any], int]:
+        from .catalog import health
+
+        report = health()
+        return report, 200 if report["ok"] else 503
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, _error_page)
+    return app
+
+
+def _error_page(error: Any) -> tuple[str, int]:
+    code = getattr(error, "code", 500) or 500
+    description = getattr(error, "description", "") if code != 500 else ""
+    return render_template("error.html", code=code, description=description), code
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """WAL and a busy timeout let several gunicorn workers share one SQLite file."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,76 @@
+"""Command line: `flask --app app quiz ...` and `flask --app app users ...`. Each command is a few lines."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+
+quiz_cli = AppGroup("quiz", help="Question banks: check, sync, regrade.")
+users_cli = AppGroup("users", help="Accounts.")
+
+
+def _default_paths(paths: tuple[str, ...]) -> list[str]:
+    return list(paths) or [current_app.config["QUIZ"]["QUESTIONS_DIR"]]
+
+
+@quiz_cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--variants", default=100, show_default=True, help="Variants sampled per question.")
+@click.option("--seed", default=0, show_default=True, help="Base seed; the same seed re-creates the run.")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as a JSON list.")
+def check_command(paths: tuple[str, ...], variants: int, seed: int, as_json: bool) -> None:
+    """Validate banks and verify their answer keys; exit 1 on any error."""
+    from .checking import check_paths
+
+    result = check_paths(_default_paths(paths), variants=variants, seed=seed, show_progress=not as_json)
+    if as_json:
+        click.echo(json.dumps([p.as_dict() for p in result.problems], indent=2))
+    else:
+        for problem in result.problems:
+            click.echo(str(problem), err=problem.severity == "error")
+        click.echo(result.summary(), err=True)
+    sys.exit(0 if result.ok else 1)
+
+
+@quiz_cli.command("sync")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--variants", default=None, type=int, help="Variants sampled per question while validating.")
+def sync_command(paths: tuple[str, ...], variants: int | None) -> None:
+    """Validate banks and serve every good one; a bad bank keeps its last good version."""
+    from .services import sync_banks
+
+    sample = variants if variants is not None else current_app.config["QUIZ"]["SYNC_SAMPLE_VARIANTS"]
+    report = sync_banks(_default_paths(paths), sample=sample)
+    db.session.commit()
+    for f in report.files:
+        click.echo(f"{f.path}: week {f.week if f.week is not None else '?'}: {f.outcome}")
+        for problem in f.problems:
+            click.echo(f"  {problem}", err=True)
+    sys.exit(0 if report.ok else 1)
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["student", "staff", "instructor"]), default="student", show_default=True)
+@click.option("--name", default="", help="Display name.")
+@click.password_option(help="The password (asked for when not given).")
+def create_user_command(email: str, role: str, name: str, password: str) -> None:
+    """Create an account, e.g. the first instructor."""
+    from .accounts import AccountError, create_user
+
+    try:
+        user = create_user(email, password, role=role, name=name)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"created {user.role} {user.email}")
+
+
+def questions_dir() -> Path:
+    return Path(current_app.config["QUIZ"]["QUESTIONS_DIR"])

@@ -1,0 +1,89 @@
+"""Configuration: defaults here, overrides from QUIZ_* environment variables, then a test mapping."""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "production",  # production | development | testing
+    "DATABASE_URL": None,  # None -> SQLite in the instance folder
+    "SECRET_KEY": None,
+    "ENROLLMENT_KEY": "",  # empty: anyone may sign up (while sign-up is open)
+    "SIGNUP_OPEN": True,
+    "QUESTIONS_DIR": str(PROJECT_ROOT / "questions"),
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOGIN_LIMIT": "10 per 5 minutes",
+    "SANDBOX_CPU_SECONDS": 2.0,
+    "SANDBOX_MEMORY_MB": 512,
+    "SYNC_SAMPLE_VARIANTS": 5,
+    "COURSE_TITLE": "Introduction to Deep Learning",
+}
+
+_BOOL_TRUE = {"1", "true", "yes", "on"}
+
+
+def _coerce(default: Any, raw: str) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in _BOOL_TRUE
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """Every DEFAULTS key can be set as QUIZ_<KEY>; values are coerced to the default's type."""
+    settings = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        raw = environ.get(f"QUIZ_{key}")
+        if raw is not None:
+            settings[key] = _coerce(default, raw)
+    if environ.get("QUIZ_DEBUG", "").lower() in _BOOL_TRUE and "QUIZ_ENV" not in environ:
+        settings["ENV"] = "development"
+    return settings
+
+
+def sqlite_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "quizserver.sqlite3")
+
+
+class InsecureConfiguration(RuntimeError):
+    pass
+
+
+def resolve_secret_key(settings: Mapping[str, Any], instance_path: str, *, cli: bool) -> str:
+    """A production server refuses to start without QUIZ_SECRET_KEY; nothing guessable is ever used.
+
+    Development keeps a random key in the instance folder so sessions survive restarts; a flask CLI
+    command that serves no sessions gets a throwaway random key.
+    """
+    key = settings.get("SECRET_KEY")
+    if key:
+        if len(key) < 16 and settings["ENV"] == "production":
+            raise InsecureConfiguration("QUIZ_SECRET_KEY is too short: use at least 32 random characters")
+        return str(key)
+    if settings["ENV"] == "testing":
+        return secrets.token_hex(32)
+    if settings["ENV"] == "development":
+        path = Path(instance_path) / "secret_key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        return path.read_text().strip()
+    if cli:
+        return secrets.token_hex(32)
+    raise InsecureConfiguration(
+        "QUIZ_SECRET_KEY is not set. Set it to a long random value, e.g. "
+        "`export QUIZ_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`, "
+        "or run the development server with `python app.py`."
+    )

@@ -1,0 +1,178 @@
+"""Database models (SQLAlchemy 2 typed mappings)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(StrEnum):
+    STUDENT = "student"
+    STAFF = "staff"
+    INSTRUCTOR = "instructor"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=Role.STUDENT.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped when the password changes: the session cookie carries it, so other sessions end.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.STAFF, Role.INSTRUCTOR)
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role == Role.INSTRUCTOR
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+class BankVersion(db.Model):
+    """One synced version of a week's bank; exactly one per week is current."""
+
+    __tablename__ = "bank_versions"
+    __table_args__ = (UniqueConstraint("week", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week: Mapped[int] = mapped_column(Integer, index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(Text)
+    opens: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closes: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    question_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_points: Mapped[int] = mapped_column(Integer, default=0)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BankFileStatus(db.Model):
+    """The outcome of the last sync of one bank file, shown to instructors."""
+
+    __tablename__ = "bank_file_status"
+
+    path: Mapped[str] = mapped_column(String(500), primary_key=True)
+    week: Mapped[int | None] = mapped_column(Integer)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Variant(db.Model):
+    """A student's randomized numbers for one question, computed once and stored."""
+
+    __tablename__ = "variants"
+    __table_args__ = (Index("ix_variants_user_week", "user_id", "week", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    week: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[str] = mapped_column(String(100))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    bank_version_id: Mapped[int] = mapped_column(ForeignKey("bank_versions.id"))
+    # params, plus every name the solution defined (including `answer`)
+    names: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    answer: Mapped[Any] = mapped_column(JSON)
+    # choice questions: the order the choices are shown in
+    choice_order: Mapped[list[str] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    bank_version: Mapped[BankVersion] = relationship()
+
+
+class QuestionState(db.Model):
+    """Where one student stands on one question: the current variant and the credit earned."""
+
+    __tablename__ = "question_states"
+    __table_args__ = (
+        UniqueConstraint("user_id", "week", "question_id"),
+        Index("ix_question_states_week_question", "week", "question_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    week: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[str] = mapped_column(String(100))
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id"))
+    practice_round: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # graded attempts that counted
+    wrong: Mapped[int] = mapped_column(Integer, default=0)  # counted attempts below full credit
+    credit: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1, best credit so far
+    first_score: Mapped[float | None] = mapped_column(Float)
+    attempts_to_correct: Mapped[int | None] = mapped_column(Integer)
+    solved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    variant: Mapped[Variant] = relationship()
+
+
+class Attempt(db.Model):
+    """Every submitted answer is a row, invalid ones included (they count as no attempt)."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        Index("ix_attempts_week_question_user", "week", "question_id", "user_id", "id"),
+        Index("ix_attempts_user_week", "user_id", "week"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    week: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[str] = mapped_column(String(100))
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id"))
+    bank_hash: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    raw_answer: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))
+    score: Mapped[float] = mapped_column(Float, default=0.0)  # the grader's score, 0..1
+    credit: Mapped[float] = mapped_column(Float, default=0.0)  # after the penalty; 0 when not counted
+    counted: Mapped[bool] = mapped_column(Boolean, default=True)  # towards the week's score
+    message: Mapped[str] = mapped_column(Text, default="")
+    mistake: Mapped[str | None] = mapped_column(String(20))
+    parsed: Mapped[Any] = mapped_column(JSON)
+    # A per-form token: a double-submitted form records once.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,18 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectMultipleField, StringField
+from wtforms.validators import Length
+
+
+class AnswerForm(FlaskForm):
+    """One form per question; `token` makes a double-submitted form record once."""
+
+    class Meta:
+        csrf = True
+
+    answer = StringField("Your answer", validators=[Length(max=5000)])
+    choice = SelectMultipleField("Your choice", choices=[], validate_choice=False)
+    token = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    """Reveal the solution, or ask for new numbers: just a CSRF-protected button."""

@@ -1,0 +1,132 @@
+"""What the quiz page shows for each question: plain values built from the bank and the student's state."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from quizserver.bank import Question
+from quizserver.catalog import ServedBank
+from quizserver.grading import format_answer
+from quizserver.models import Attempt, QuestionState
+from quizserver.render import render_template
+from quizserver.services import may_practise, solution_visible
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    id: str
+    html: str
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    question: Question
+    number: int
+    state: QuestionState | None
+    text_html: str
+    shape_hint: str
+    shape: tuple[int, ...]
+    choices: tuple[ChoiceView, ...]
+    last: Attempt | None
+    show_solution: bool
+    explanation_html: str
+    key_text: str
+    attempts_left: int | None
+    can_practise: bool
+    token: str
+    unavailable: str = ""
+
+    @property
+    def solved(self) -> bool:
+        return bool(self.state and self.state.solved_at)
+
+    @property
+    def revealed(self) -> bool:
+        return bool(self.state and self.state.revealed_at)
+
+    @property
+    def credit_points(self) -> float:
+        return round((self.state.credit if self.state else 0.0) * self.question.points, 2)
+
+    @property
+    def prefill(self) -> str:
+        """Give a wrong or unreadable answer back, so it can be corrected rather than retyped."""
+        if self.last is None or self.last.status == "correct" or self.question.is_choice:
+            return ""
+        return self.last.raw_answer
+
+    @property
+    def selected(self) -> set[str]:
+        if self.last is None or not self.question.is_choice:
+            return set()
+        return set(self.last.raw_answer.split(","))
+
+
+def shape_hint(question: Question, answer: Any) -> tuple[str, tuple[int, ...]]:
+    if question.type == "integer":
+        return "a whole number", ()
+    if question.type == "numeric":
+        return "a number", ()
+    if question.type == "single_choice":
+        return "one choice", ()
+    if question.type == "multiple_choice":
+        return "every choice that applies", ()
+    shape = tuple(np.shape(answer))
+    if len(shape) == 1:
+        return f"a vector of {shape[0]} entries, e.g. [1, 2, 3]", shape
+    if len(shape) == 2:
+        return f"a {shape[0]}×{shape[1]} matrix, e.g. [[1, 2], [3, 4]] or [1 2; 3 4]", shape
+    return "a number", shape
+
+
+def question_view(
+    number: int,
+    question: Question,
+    served: ServedBank,
+    state: QuestionState | None,
+    last: Attempt | None,
+    unavailable: str = "",
+) -> QuestionView:
+    if state is None:
+        return QuestionView(
+            question, number, None, "", "", (), (), None, False, "", "", None, False, "", unavailable=unavailable
+        )
+    variant = state.variant
+    names = variant.names or {}
+    hint, shape = shape_hint(question, variant.answer)
+    choices: tuple[ChoiceView, ...] = ()
+    if question.is_choice:
+        by_id = {c.id: c for c in question.choices}
+        order = variant.choice_order or [c.id for c in question.choices]
+        choices = tuple(ChoiceView(cid, render_template(by_id[cid].text, names)) for cid in order if cid in by_id)
+    visible = solution_visible(served, state)
+    left = None
+    if question.max_attempts is not None:
+        left = max(0, question.max_attempts - state.attempts)
+    return QuestionView(
+        question=question,
+        number=number,
+        state=state,
+        text_html=render_template(question.text, names),
+        shape_hint=hint,
+        shape=shape,
+        choices=choices,
+        last=last,
+        show_solution=visible,
+        # Nothing about the key leaves the server before the student may see it.
+        explanation_html=render_template(question.explanation, names) if visible and question.explanation else "",
+        key_text=_key_text(question, variant.answer) if visible else "",
+        attempts_left=left,
+        can_practise=may_practise(served, question, state),
+        token=secrets.token_urlsafe(16),
+    )
+
+
+def _key_text(question: Question, answer: Any) -> str:
+    if question.is_choice:
+        correct = [c for c in question.choices if c.correct]
+        return "; ".join(c.text.strip() for c in correct)
+    return format_answer(answer)

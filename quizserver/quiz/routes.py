@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from quizserver.catalog import ServedBank, WeekStatus, served_bank, served_banks
+from quizserver.extensions import db
+from quizserver.models import QuestionState
+from quizserver.services import (
+    ensure_states,
+    last_attempts,
+    new_variant,
+    reveal,
+    submit_answer,
+    week_progress,
+)
+
+from . import bp
+from .forms import ActionForm, AnswerForm
+from .presenters import question_view
+
+
+@bp.get("/")
+def index() -> Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("quiz.weeks"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/weeks")
+@login_required
+def weeks() -> str:
+    served = served_banks()
+    progress = week_progress(current_user, served)
+    return render_template("quiz/weeks.html", served=served, progress=progress, WeekStatus=WeekStatus)
+
+
+def _open_bank(week: int) -> ServedBank:
+    served = served_bank(week)
+    if served is None:
+        abort(404, f"There is no quiz for week {week}.")
+    if served.status() is WeekStatus.UPCOMING and not current_user.is_staff:
+        abort(404, f"Week {week} is not open yet.")
+    return served
+
+
+@bp.get("/weeks/<int:week>")
+@login_required
+def week(week: int) -> str:
+    served = _open_bank(week)
+    view = ensure_states(current_user, served)
+    db.session.commit()
+    last = last_attempts(current_user, week)
+    questions = [
+        question_view(i, q, served, view.states.get(q.id), last.get(q.id), view.unavailable.get(q.id, ""))
+        for i, q in enumerate(served.bank.questions, start=1)
+    ]
+    progress = week_progress(current_user, [served])[week]
+    return render_template(
+        "quiz/week.html",
+        served=served,
+        questions=questions,
+        progress=progress,
+        answer_form=AnswerForm(),
+        action_form=ActionForm(),
+        closed=served.is_closed(),
+    )
+
+
+def _state_for(served: ServedBank, question_id: str) -> tuple:
+    question = served.bank.question(question_id)
+    if question is None:
+        abort(404, "There is no such question.")
+    state = db.session.scalar(
+        select(QuestionState).where(
+            QuestionState.user_id == current_user.id,
+            QuestionState.week == served.week,
+            QuestionState.question_id == question_id,
+        )
+    )
+    if state is None:  # answering before the page created the variant: create it now
+        state = ensure_states(current_user, served).states.get(question_id)
+        if state is None:
+            abort(404, "This question is not available right now.")
+    return question, state
+
+
+def _back_to(week: int, question_id: str) -> Response:
+    return redirect(url_for("quiz.week", week=week) + f"#q-{question_id}")
+
+
+@bp.post("/weeks/<int:week>/<question_id>/answer")
+@login_required
+def answer(week: int, question_id: str) -> Response:
+    served = _open_bank(week)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        flash("Your answer could not be read (the form expired or was too long). Please try again.", "error")
+        return _back_to(week, question_id)
+    question, state = _state_for(served, question_id)
+    raw = ",".join(request.form.getlist("choice")) if question.is_choice else (form.answer.data or "")
+    outcome = submit_answer(current_user, served, question, state, raw, idempotency_key=form.token.data or None)
+    db.session.commit()
+    if outcome.note and outcome.grade.status.value != "invalid":
+        flash(outcome.note, "info")
+    return _back_to(week, question_id)
+
+
+@bp.post("/weeks/<int:week>/<question_id>/reveal")
+@login_required
+def reveal_solution(week: int, question_id: str) -> Response:
+    served = _open_bank(week)
+    if not ActionForm().validate_on_submit():
+        abort(400, "The form expired. Please reload the page.")
+    _, state = _state_for(served, question_id)
+    reveal(state)
+    db.session.commit()
+    return _back_to(week, question_id)
+
+
+@bp.post("/weeks/<int:week>/<question_id>/new")
+@login_required
+def new_numbers(week: int, question_id: str) -> Response:
+    served = _open_bank(week)
+    if not ActionForm().validate_on_submit():
+        abort(400, "The form expired. Please reload the page.")
+    question, state = _state_for(served, question_id)
+    if not new_variant(current_user, served, question, state):
+        flash("New numbers are available once you have solved the question or revealed its solution.", "info")
+    db.session.commit()
+    return _back_to(week, question_id)
+
+
+@bp.get("/progress")
+@login_required
+def progress() -> str:
+    served = served_banks()
+    return render_template("quiz/progress.html", served=served, progress=week_progress(current_user, served))

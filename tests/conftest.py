@@ -1,0 +1,156 @@
+"""Fixtures: an app on a fresh database (SQLite, or PostgreSQL when QUIZ_TEST_DATABASE_URL is set)."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from quizserver import create_app
+from quizserver.accounts import create_user
+from quizserver.extensions import db
+from quizserver.models import User
+from quizserver.services import sync_banks
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PASSWORD = "correct horse battery"
+ENROLLMENT_KEY = "deep-learning-2026"
+CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    """None: a SQLite file per test. With QUIZ_TEST_DATABASE_URL: one fresh PostgreSQL database per run."""
+    base = os.environ.get("QUIZ_TEST_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    url = make_url(base)
+    name = f"quiz_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def is_postgres(app: Flask) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+@pytest.fixture
+def app_config(tmp_path: Path, database_url: str | None) -> dict[str, Any]:
+    return {
+        "ENV": "testing",
+        "DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "QUESTIONS_DIR": str(FIXTURES / "banks"),
+        "ENROLLMENT_KEY": ENROLLMENT_KEY,
+        "RATELIMIT_ENABLED": False,
+        "SYNC_SAMPLE_VARIANTS": 2,
+    }
+
+
+@pytest.fixture
+def make_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
+    made: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        app = create_app({**app_config, **overrides})
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            if is_postgres(app):
+                db.drop_all()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def bare_app(make_app: Callable[..., Flask]) -> Flask:
+    """An app with an empty database and no banks synced."""
+    return make_app()
+
+
+@pytest.fixture
+def app(bare_app: Flask) -> Flask:
+    """An app with the test banks synced."""
+    with bare_app.app_context():
+        report = sync_banks([FIXTURES / "banks", FIXTURES / "closed"], sample=2)
+        assert report.ok, [str(p) for f in report.files for p in f.problems]
+        db.session.commit()
+    return bare_app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def factory(role: str = "student", email: str | None = None, password: str = PASSWORD, name: str = "") -> User:
+        with app.app_context():
+            user = create_user(email or f"{role}{next(counter)}@uni.example", password, role=role, name=name or role.title())
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return factory
+
+
+def csrf_token(client: FlaskClient, page: str = "/login") -> str:
+    html = client.get(page).get_data(as_text=True)
+    match = CSRF_PATTERN.search(html)
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD):
+        token = csrf_token(self.client, "/login")
+        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+    def logout(self):
+        token = csrf_token(self.client, "/weeks")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def student(make_user: Callable[..., User], auth: AuthActions) -> User:
+    user = make_user("student")
+    assert auth.login(user.email).status_code == 302
+    return user
