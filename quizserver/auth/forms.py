@@ -16,7 +16,7 @@ class SignupForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=500)],
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=500, message=f"Use at least {MIN_PASSWORD_LENGTH} characters (at most 500).")],
         description=f"At least {MIN_PASSWORD_LENGTH} characters.",
     )
     confirm = PasswordField("Repeat the password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])

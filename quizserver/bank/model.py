@@ -139,6 +139,8 @@ class Bank:
     format_version: int = 1
     opens: datetime | None = None
     closes: datetime | None = None
+    # line numbers of the top-level keys, e.g. {"week": 2}, for messages that point into the file
+    lines: tuple[tuple[str, int], ...] = ()
 
     def question(self, question_id: str) -> Question | None:
         for q in self.questions:

@@ -1,0 +1,66 @@
+"""Reading a student's stored variant, and answering through the real form."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from quizserver.extensions import db
+from quizserver.grading import format_answer
+from quizserver.models import Attempt, QuestionState
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def state_of(app: Flask, user_id: int, week: int, question_id: str) -> QuestionState:
+    with app.app_context():
+        state = db.session.scalars(
+            select(QuestionState).where(
+                QuestionState.user_id == user_id,
+                QuestionState.week == week,
+                QuestionState.question_id == question_id,
+            )
+        ).one()
+        state.variant  # load it before the session closes
+        db.session.expunge_all()
+        return state
+
+
+def key_of(app: Flask, user_id: int, week: int, question_id: str) -> Any:
+    return state_of(app, user_id, week, question_id).variant.answer
+
+
+def attempts_of(app: Flask, user_id: int, question_id: str) -> list[Attempt]:
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Attempt).where(Attempt.user_id == user_id, Attempt.question_id == question_id).order_by(Attempt.id)
+        ).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+def answer(client: FlaskClient, week: int, question_id: str, raw: str | list[str], token: str | None = None):
+    page = client.get(f"/weeks/{week}").get_data(as_text=True)
+    csrf = CSRF.search(page)
+    assert csrf, "the quiz page has no CSRF token"
+    data: dict[str, Any] = {"csrf_token": csrf.group(1)}
+    if isinstance(raw, list):
+        data["choice"] = raw
+    else:
+        data["answer"] = raw
+    if token:
+        data["token"] = token
+    return client.post(f"/weeks/{week}/{question_id}/answer", data=data)
+
+
+def post_action(client: FlaskClient, week: int, question_id: str, action: str):
+    page = client.get(f"/weeks/{week}").get_data(as_text=True)
+    csrf = CSRF.search(page).group(1)
+    return client.post(f"/weeks/{week}/{question_id}/{action}", data={"csrf_token": csrf})
+
+
+def typed(key: Any) -> str:
+    return format_answer(key)
