@@ -348,3 +348,15 @@ def test_check_code_knows_which_names_are_defined(source, known, refused):
 def test_bad_seeds_are_a_programming_error(runner, seed):
     with pytest.raises(ValueError):
         runner.generate(PARAMS, None, SOLUTION, seed)
+
+
+@pytest.mark.parametrize("method", ["mean", "std", "var", "sum", "max", "argmax", "round", "cumsum"])
+def test_array_methods_that_numpy_imports_lazily_work(method):
+    result = get_runner().generate([], None, f"a = np.array([1.0, 2.0, 4.0])\nanswer = float(np.sum(a.{method}()))", 1)
+    expected = float(np.sum(getattr(np.array([1.0, 2.0, 4.0]), method)()))
+    assert result["names"]["answer"] == pytest.approx(expected)
+
+
+def test_the_import_hook_numpy_needs_hands_out_nothing_else():
+    with pytest.raises(AuthorError):
+        get_runner().generate([], None, "answer = np.array([1.0]).dumps()", 1)

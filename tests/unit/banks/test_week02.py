@@ -1,0 +1,116 @@
+"""Week 2 bank (backpropagation): recompute the keys by routes other than the bank's solution and check."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from quizserver.bank.verify import verify_bank
+
+from ._util_01 import SEEDS, bank_bar, complex_step_gradient, draw_variant, load_week, question, sigmoid, solve_with
+
+BANK_FILE = "week02-backprop.yaml"
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return load_week(BANK_FILE)[0]
+
+
+def test_bank_loads_without_any_problem():
+    bank, problems = load_week(BANK_FILE)
+    assert [str(p) for p in problems] == []
+    assert bank.week == 2
+    assert [q.id for q in bank.questions] == [
+        "graph-forward", "graph-backward-fanout", "chain-rule-neuron", "logreg-grad-w", "logreg-grad-b",
+        "linear-layer-grad-x", "gate-rules", "why-reverse-mode",
+    ]
+
+
+def test_bank_meets_the_bar(bank):
+    bar = bank_bar(bank)
+    assert all(bar.values()), bar
+
+
+def test_quiz_check_finds_nothing(bank):
+    assert [str(p) for p in verify_bank(bank, variants=40)] == []
+
+
+def graph_output_multiplied_out(p):
+    x, y, z = p["x"], p["y"], p["z"]
+    return x * y * z + y * y * z
+
+
+def fanout_derivative_of_polynomial(p):
+    # f = x y z + y^2 z, so df/dy = x z + 2 y z
+    return p["x"] * p["z"] + 2 * p["y"] * p["z"]
+
+
+def neuron_gradient_by_complex_step(p):
+    return complex_step_gradient(lambda w: 0.5 * (sigmoid(w * p["x"] + p["b"]) - p["t"]) ** 2, p["w"])
+
+
+def batch_cross_entropy(p, w, b):
+    prob = sigmoid(p["X"] @ w + b)
+    return -np.mean(p["y"] * np.log(prob) + (1 - p["y"]) * np.log(1 - prob))
+
+
+def logreg_w_by_complex_step(p):
+    return complex_step_gradient(lambda w: batch_cross_entropy(p, w, p["b"]), p["w"])
+
+
+def logreg_b_by_complex_step(p):
+    return complex_step_gradient(lambda b: batch_cross_entropy(p, p["w"], b), p["b"])
+
+
+def linear_grad_by_entries(p):
+    W, x, t = p["W"], p["x"], p["t"]
+    residual = [sum(W[i, k] * x[k] for k in range(3)) - t[i] for i in range(2)]
+    return np.array([sum(residual[i] * W[i, k] for i in range(2)) for k in range(3)])
+
+
+RECOMPUTED = [
+    ("graph-forward", graph_output_multiplied_out),
+    ("graph-backward-fanout", fanout_derivative_of_polynomial),
+    ("chain-rule-neuron", neuron_gradient_by_complex_step),
+    ("logreg-grad-w", logreg_w_by_complex_step),
+    ("logreg-grad-b", logreg_b_by_complex_step),
+    ("linear-layer-grad-x", linear_grad_by_entries),
+]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("question_id", "recompute"), RECOMPUTED, ids=[row[0] for row in RECOMPUTED])
+def test_key_matches_an_independent_route(bank, question_id, recompute, seed):
+    params, key = draw_variant(question(bank, question_id), seed)
+    np.testing.assert_allclose(key, recompute(params), rtol=1e-9, atol=1e-12)
+
+
+# worked by hand on paper
+HAND_WORKED = [
+    ("graph-forward", {"x": 2, "y": 3, "z": -4}, -60),  # a = 5, b = -12
+    ("graph-backward-fanout", {"x": 2, "y": 3, "z": -4}, -32),  # b + a z = -12 - 20
+    ("chain-rule-neuron", {"w": 1.0, "x": 2.0, "b": 0.0, "t": 1},
+     (sigmoid(2.0) - 1) * sigmoid(2.0) * (1 - sigmoid(2.0)) * 2.0),
+    ("logreg-grad-b", {"X": [[1, 2], [-2, 2], [0, 1]], "y": [1, 0, 1], "w": [-1.0, -0.5], "b": 0.5},
+     -1 / 6),  # z = [-1.5, 1.5, 0]; sigma(-1.5) + sigma(1.5) = 1, so the errors add up to 1 - 1 - 0.5
+    ("linear-layer-grad-x", {"W": [[1, 2, -2], [2, 0, 0]], "x": [1, -1, 2], "t": [-2, -1]},
+     [3, -6, 6]),  # u = [-5, 2], r = [-3, 3]
+]
+
+
+@pytest.mark.parametrize(("question_id", "params", "expected"), HAND_WORKED, ids=[row[0] for row in HAND_WORKED])
+def test_hand_worked_variant(bank, question_id, params, expected):
+    key = solve_with(question(bank, question_id), params)
+    np.testing.assert_allclose(key, expected, rtol=1e-12, atol=0)
+
+
+def test_dropping_a_branch_is_never_the_key(bank):
+    # the fan-out question is only worth asking if forgetting one of y's two paths gives a different number
+    for seed in SEEDS:
+        params, key = draw_variant(question(bank, "graph-backward-fanout"), seed)
+        only_via_a = params["y"] * params["z"]
+        only_via_b = (params["x"] + params["y"]) * params["z"]
+        assert not math.isclose(key, only_via_a, rel_tol=0.01)
+        assert not math.isclose(key, only_via_b, rel_tol=0.01)
