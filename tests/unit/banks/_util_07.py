@@ -1,0 +1,74 @@
+"""Shared by the week 7-9 bank tests: load a bank, draw a variant, pin a hand-worked case, complex-step derivatives."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from quizserver.bank import Bank, Question, load_bank_file
+from quizserver.sandbox import get_runner
+
+QUESTIONS_DIR = Path(__file__).resolve().parents[3] / "questions"
+SEEDS = (0, 1, 2, 5, 17, 256, 4242, 99991)
+
+
+def load_week(filename: str) -> tuple[Bank, list[Any]]:
+    bank, problems = load_bank_file(QUESTIONS_DIR / filename)
+    errors = [str(p) for p in problems if p.severity == "error"]
+    assert bank is not None and not errors, errors
+    return bank, problems
+
+
+def question(bank: Bank, question_id: str) -> Question:
+    found = bank.question(question_id)
+    assert found is not None, f"{question_id} is not in {bank.path}"
+    return found
+
+
+def draw_variant(q: Question, seed: int) -> tuple[dict[str, Any], np.ndarray]:
+    """(params with lists as arrays, the answer key as a float array) for one student's seed."""
+    variant = get_runner().generate(
+        params=[p.as_dict() for p in q.params], require=q.require, solution=q.solution, seed=seed
+    )
+    params = {k: np.asarray(v) if isinstance(v, list) else v for k, v in variant["params"].items()}
+    return params, np.asarray(variant["names"]["answer"], dtype=float)
+
+
+def solve_with(q: Question, params: dict[str, Any]) -> np.ndarray:
+    """The key the bank's own solution gives for chosen params: a way to pin a case worked by hand."""
+    assert set(params) == {p.name for p in q.params}, f"give every param of {q.id}"
+    assignments = "".join(
+        f"{name} = np.array({value!r})\n" if isinstance(value, list) else f"{name} = {value!r}\n"
+        for name, value in params.items()
+    )
+    variant = get_runner().generate(params=[], require=None, solution=assignments + q.solution, seed=0)
+    return np.asarray(variant["names"]["answer"], dtype=float)
+
+
+def complex_step_gradient(loss: Callable[[Any], Any], point: Any, step: float = 1e-30) -> np.ndarray:
+    """d loss / d point by the complex-step method: exact to rounding, with no cancellation, for analytic losses."""
+    point = np.asarray(point, dtype=float)
+    grad = np.zeros_like(point)
+    for index in np.ndindex(point.shape):
+        shifted = point.astype(complex)
+        shifted[index] += 1j * step
+        grad[index] = np.imag(loss(shifted if point.ndim else shifted[()])) / step
+    return grad
+
+
+def bank_bar(bank: Bank) -> dict[str, bool]:
+    """The figures every weekly bank must meet, so one assertion shows them all."""
+    computed = [q for q in bank.questions if q.type in ("numeric", "integer", "matrix")]
+    choice = [q for q in bank.questions if q.is_choice]
+    return {
+        "questions>=7": len(bank.questions) >= 7,
+        "numeric or matrix from params>=5": len([q for q in computed if q.type != "integer" and q.params]) >= 5,
+        "choice>=1": len(choice) >= 1,
+        "every computed has a check": all(q.check is not None for q in computed),
+        "every wrong choice has feedback": all(c.feedback.strip() for q in choice for c in q.choices if not c.correct),
+        "every question has title and explanation": all(q.title and q.explanation.strip() for q in bank.questions),
+        "points 1..3": all(1 <= q.points <= 3 for q in bank.questions),
+        "points mixed": {q.points for q in bank.questions} == {1, 2, 3},
+    }
