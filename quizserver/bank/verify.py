@@ -4,6 +4,7 @@ Pure (no Flask): author code runs only inside the sandbox runner.
 """
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -75,7 +76,8 @@ def verify_question(
     if failures:
         s, error = failures[0]
         key = "require" if error.kind == "require" else "solution"
-        report.error(key, f"{error.message} (in {len(failures)} of {len(seeds)} variants; first seed {s})")
+        message = f"{error.message} (in {len(failures)} of {len(seeds)} variants; first seed {s})"
+        report.at(code_line(question, key, error.line), message)
     if not samples:
         return report.problems
 
@@ -108,6 +110,9 @@ class _Reporter:
 
     def warning(self, key: str, message: str) -> None:
         self.error(key, message, severity="warning")
+
+    def at(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.bank.path, line, message, self.question.id))
 
 
 def _check_placeholders(report: _Reporter, question: Question, names: dict[str, Any], seed: int | None) -> bool:
@@ -236,10 +241,11 @@ def _check_numerically(
                 f"(seed {sample.seed})",
             )
             return
-        excess = np.abs(key - ref) - (check.atol + check.rtol * np.abs(ref))
+        # before any arithmetic: inf - inf would warn and hide the real problem
         if not np.all(np.isfinite(ref)):
             report.error("check", f"{what} is not finite (seed {sample.seed})")
             return
+        excess = np.abs(key - ref) - (check.atol + check.rtol * np.abs(ref))
         index = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()
         if excess[index] > 0 and (worst is None or excess[index] > worst[0]):
             entry = f"answer[{', '.join(map(str, index))}]" if index else "answer"
@@ -250,4 +256,38 @@ def _check_numerically(
             )
     if worst is not None:
         failing = "gradient check failed" if check.gradient_of else "equals check failed"
-        report.error("solution", f"{failing}: {worst[1]}")
+        report.at(answer_line(question), f"{failing}: {worst[1]}")
+
+
+def answer_line(question: Question) -> int:
+    """The file line of the solution's last `answer = ...`, where a wrong key is usually written."""
+    try:
+        tree = ast.parse(question.solution or "")
+    except (SyntaxError, ValueError):
+        return question.line_of("solution")
+    assigned = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+        and any(isinstance(t, ast.Name) and t.id == "answer" for t in _targets(node))
+    ]
+    return code_line(question, "solution", max(assigned) if assigned else None)
+
+
+def code_line(question: Question, key: str, line_in_code: int | None) -> int:
+    """The file line of line `line_in_code` (1-based) of the code under `key`; the key's line if unknown.
+
+    Code ending in a newline is a `|` block, whose text starts on the line after its key.
+    """
+    key_line = question.line_of(key)
+    source = getattr(question, key, None) or ""
+    if not line_in_code or line_in_code > source.count("\n") + 1:
+        return key_line
+    first_text_line = key_line + 1 if source.endswith("\n") else key_line
+    return first_text_line + line_in_code - 1
+
+
+def _targets(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.Assign):
+        return [n for t in node.targets for n in ast.walk(t)]
+    return [node.target]  # type: ignore[attr-defined]
