@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from quizserver.bank import Question
 from quizserver.catalog import ServedBank, WeekStatus, served_bank, served_banks
 from quizserver.extensions import db
 from quizserver.models import QuestionState
@@ -91,20 +92,68 @@ def _back_to(week: int, question_id: str) -> Response:
     return redirect(url_for("quiz.week", week=week) + f"#q-{question_id}")
 
 
+def _wants_json() -> bool:
+    """quiz.js asks for JSON; a plain form post (no JavaScript) prefers HTML and gets a redirect."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _question_fragment(served: ServedBank, question: Question, state: QuestionState, note: str = "") -> str:
+    number = next(i for i, q in enumerate(served.bank.questions, start=1) if q.id == question.id)
+    last = last_attempts(current_user, served.week).get(question.id)
+    return render_template(
+        "quiz/_question.html",
+        served=served,
+        qv=question_view(number, question, served, state, last),
+        answer_form=AnswerForm(),
+        action_form=ActionForm(),
+        note=note,
+    )
+
+
+def _json_reply(
+    served: ServedBank, question: Question, state: QuestionState, note: str = "", **extra: object
+) -> Response:
+    """The re-rendered question and score header, so the page swaps them in without reloading."""
+    progress = week_progress(current_user, [served])[served.week]
+    return jsonify(
+        question_id=question.id,
+        note=note,
+        question_html=_question_fragment(served, question, state, note),
+        score_html=render_template("quiz/_score.html", progress=progress),
+        progress={
+            "points": round(progress.points, 2),
+            "total": progress.total,
+            "solved": progress.solved,
+            "questions": progress.questions,
+            "percent": round(progress.percent, 1),
+        },
+        **extra,
+    )
+
+
 @bp.post("/weeks/<int:week>/<question_id>/answer")
 @login_required
-def answer(week: int, question_id: str) -> Response:
+def answer(week: int, question_id: str) -> Response | tuple[Response, int]:
     served = _open_bank(week)
     form = AnswerForm()
     if not form.validate_on_submit():
-        flash("Your answer could not be read (the form expired or was too long). Please try again.", "error")
+        message = "Your answer could not be read (the form expired or was too long). Please try again."
+        if _wants_json():
+            return jsonify(error=message), 400
+        flash(message, "error")
         return _back_to(week, question_id)
     question, state = _state_for(served, question_id)
     raw = ",".join(request.form.getlist("choice")) if question.is_choice else (form.answer.data or "")
     outcome = submit_answer(current_user, served, question, state, raw, idempotency_key=form.token.data or None)
     db.session.commit()
-    if outcome.note and outcome.grade.status.value != "invalid":
-        flash(outcome.note, "info")
+    note = outcome.note if outcome.grade.status.value != "invalid" else ""
+    if _wants_json():
+        return _json_reply(
+            served, question, state, note, status=outcome.grade.status.value, message=outcome.grade.message
+        )
+    if note:
+        flash(note, "info")
     return _back_to(week, question_id)
 
 
@@ -114,9 +163,11 @@ def reveal_solution(week: int, question_id: str) -> Response:
     served = _open_bank(week)
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired. Please reload the page.")
-    _, state = _state_for(served, question_id)
+    question, state = _state_for(served, question_id)
     reveal(state)
     db.session.commit()
+    if _wants_json():
+        return _json_reply(served, question, state)
     return _back_to(week, question_id)
 
 
@@ -127,9 +178,14 @@ def new_numbers(week: int, question_id: str) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired. Please reload the page.")
     question, state = _state_for(served, question_id)
+    note = ""
     if not new_variant(current_user, served, question, state):
-        flash("New numbers are available once you have solved the question or revealed its solution.", "info")
+        note = "New numbers are available once you have solved the question or revealed its solution."
     db.session.commit()
+    if _wants_json():
+        return _json_reply(served, question, state, note)
+    if note:
+        flash(note, "info")
     return _back_to(week, question_id)
 
 
