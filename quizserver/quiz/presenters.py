@@ -17,8 +17,22 @@ from quizserver.services import may_practise, solution_visible
 
 @dataclass(frozen=True)
 class ChoiceView:
-    id: str
+    id: str  # the author's id: stays on the server, it would tell which choice was written first
+    position: str  # what the form posts: the place in this student's shuffled order
     html: str
+
+
+def choice_ids(order: list[str], positions: list[str]) -> str:
+    """The author's ids for the posted positions; an unknown position is passed on for the grader to refuse."""
+    ids = []
+    for position in positions:
+        index = int(position) - 1 if position.isdigit() else -1
+        ids.append(order[index] if 0 <= index < len(order) else position)
+    return ",".join(ids)
+
+
+def choice_order(question: Question, order: list[str] | None) -> list[str]:
+    return list(order or [c.id for c in question.choices])
 
 
 @dataclass(frozen=True)
@@ -100,8 +114,12 @@ def question_view(
     choices: tuple[ChoiceView, ...] = ()
     if question.is_choice:
         by_id = {c.id: c for c in question.choices}
-        order = variant.choice_order or [c.id for c in question.choices]
-        choices = tuple(ChoiceView(cid, render_template(by_id[cid].text, names)) for cid in order if cid in by_id)
+        order = choice_order(question, variant.choice_order)
+        choices = tuple(
+            ChoiceView(cid, str(i), render_template(by_id[cid].text, names))
+            for i, cid in enumerate(order, start=1)
+            if cid in by_id
+        )
     visible = solution_visible(served, state)
     left = None
     if question.max_attempts is not None:

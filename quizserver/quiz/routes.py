@@ -20,7 +20,7 @@ from quizserver.services import (
 
 from . import bp
 from .forms import ActionForm, AnswerForm
-from .presenters import question_view
+from .presenters import choice_ids, choice_order, question_view
 
 
 @bp.get("/")
@@ -144,7 +144,10 @@ def answer(week: int, question_id: str) -> Response | tuple[Response, int]:
         flash(message, "error")
         return _back_to(week, question_id)
     question, state = _state_for(served, question_id)
-    raw = ",".join(request.form.getlist("choice")) if question.is_choice else (form.answer.data or "")
+    if question.is_choice:
+        raw = choice_ids(choice_order(question, state.variant.choice_order), request.form.getlist("choice"))
+    else:
+        raw = form.answer.data or ""
     outcome = submit_answer(current_user, served, question, state, raw, idempotency_key=form.token.data or None)
     db.session.commit()
     note = outcome.note if outcome.grade.status.value != "invalid" else ""

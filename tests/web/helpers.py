@@ -48,12 +48,20 @@ def answer(client: FlaskClient, week: int, question_id: str, raw: str | list[str
     assert csrf, "the quiz page has no CSRF token"
     data: dict[str, Any] = {"csrf_token": csrf.group(1)}
     if isinstance(raw, list):
-        data["choice"] = raw
+        data["choice"] = choice_positions(client, week, question_id, raw)
     else:
         data["answer"] = raw
     if token:
         data["token"] = token
     return client.post(f"/weeks/{week}/{question_id}/answer", data=data)
+
+
+def choice_positions(client: FlaskClient, week: int, question_id: str, ids: list[str]) -> list[str]:
+    """The form posts places in the student's shuffled order, never the author's choice ids."""
+    with client.session_transaction() as session:
+        user_id = int(session["_user_id"].partition(":")[0])
+    order = state_of(client.application, user_id, week, question_id).variant.choice_order
+    return [str(order.index(i) + 1) for i in ids]
 
 
 def post_action(client: FlaskClient, week: int, question_id: str, action: str):

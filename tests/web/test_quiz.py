@@ -232,3 +232,13 @@ def test_answer_without_csrf_is_refused(app, client, student):
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.get_json()["ok"] is True
+
+
+def test_choice_inputs_post_shuffled_positions_not_the_authors_ids(app, client, student):
+    page = week_page(client)
+    values = re.findall(r'name="choice" value="([^"]+)"', page)
+    assert sorted(values) == ["1", "1", "2", "2", "3", "3"]  # two questions of three choices
+    order = state_of(app, student.id, 1, "relu").variant.choice_order
+    assert sorted(order) == ["a", "b", "c"]
+    answer(client, 1, "relu", ["a"])
+    assert state_of(app, student.id, 1, "relu").credit == 1.0
