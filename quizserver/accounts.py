@@ -1,21 +1,33 @@
 """Accounts: creation, passwords, authentication. Functions flush; the caller commits."""
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select, true, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
-from .models import Role, User
+from .models import PasswordToken, Role, User, utcnow
 
 MIN_PASSWORD_LENGTH = 10
+PASSWORD_LINK_LIFETIME = timedelta(days=14)
+MAX_ROSTER_ROWS = 5000
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Compared against when the email is unknown, so a failed log-in takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
 class AccountError(ValueError):
+    pass
+
+
+class WrongPassword(AccountError):
     pass
 
 
@@ -72,3 +84,192 @@ def authenticate(email: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """A student's own change: the current password proves it is them; their other sessions end."""
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        raise WrongPassword("Your current password is not right.")
+    set_password(user, new)
+
+
+# ---------------------------------------------------------------- one-time set-password links
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def issue_password_token(user: User, *, now: datetime | None = None) -> str:
+    """A new one-time link token for the user; any older unused link stops working."""
+    now = now or utcnow()
+    db.session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    token = _new_token(user, now)
+    db.session.flush()
+    return token
+
+
+def _new_token(user: User, now: datetime) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PasswordToken(user_id=user.id, token_hash=token_digest(token), created_at=now, expires_at=now + PASSWORD_LINK_LIFETIME)
+    )
+    return token
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def valid_password_token(token: str, *, now: datetime | None = None) -> PasswordToken | None:
+    """The unused, unexpired link of an active account, or None."""
+    if not token or len(token) > 200:
+        return None
+    row = db.session.scalar(select(PasswordToken).where(PasswordToken.token_hash == token_digest(token)))
+    if row is None or row.used_at is not None or _aware(row.expires_at) <= (now or utcnow()) or not row.user.active:
+        return None
+    return row
+
+
+def use_password_token(token: str, password: str, *, now: datetime | None = None) -> User:
+    now = now or utcnow()
+    row = valid_password_token(token, now=now)
+    if row is None:
+        raise AccountError("This link has expired or was already used. Ask your instructor for a new one.")
+    problem = password_problem(password, row.user.email)
+    if problem:
+        raise AccountError(problem)
+    # Claimed atomically: the same link submitted twice at once sets the password once.
+    claimed = db.session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.id == row.id, PasswordToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise AccountError("This link was already used. Ask your instructor for a new one.")
+    set_password(row.user, password)
+    return row.user
+
+
+# ---------------------------------------------------------------- roles and deactivation
+
+
+def set_role(user: User, role: str, *, by: User) -> None:
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"unknown role '{role}'")
+    if user.id == by.id and role != Role.INSTRUCTOR:
+        raise AccountError("You cannot demote yourself; ask another instructor.")
+    user.role = role
+
+
+def set_active(user: User, active: bool, *, by: User) -> None:
+    """Deactivation keeps every attempt and score; the account cannot log in and its sessions end."""
+    if user.id == by.id and not active:
+        raise AccountError("You cannot deactivate your own account.")
+    if user.active and not active:
+        user.session_version = (user.session_version or 0) + 1
+    user.active = active
+
+
+def search_users(query: str = "", *, limit: int = 100, offset: int = 0) -> tuple[list[User], int]:
+    """Users whose email or name contains the query, by email; and how many match in all."""
+    condition: ColumnElement[bool] = true()
+    text = query.strip().lower()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        condition = or_(func.lower(User.email).like(pattern, escape="\\"), func.lower(User.name).like(pattern, escape="\\"))
+    total = db.session.scalar(select(func.count(User.id)).where(condition)) or 0
+    users = db.session.scalars(
+        select(User).where(condition).order_by(func.lower(User.email)).limit(limit).offset(offset)
+    ).all()
+    return list(users), total
+
+
+# ---------------------------------------------------------------- roster import
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    line: int
+    email: str
+    name: str
+
+
+@dataclass
+class RosterImport:
+    created: list[tuple[User, str]] = field(default_factory=list)  # (user, one-time token)
+    existing: list[str] = field(default_factory=list)
+
+
+def parse_roster(data: bytes) -> tuple[list[RosterRow], list[str]]:
+    """Rows of a roster CSV (email, name; a header row is optional) and every problem found, by line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], ["The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8'."]
+    if "\x00" in text:
+        return [], ["The file is not a CSV text file."]
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    try:
+        records = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        return [], [f"The file is not valid CSV (line {reader.line_num}: {exc}). Check its quotes."]
+    records = [(n, [cell.strip() for cell in row]) for n, row in records if any(cell.strip() for cell in row)]
+    if not records:
+        return [], ["The file has no rows. Each line should be: email,name"]
+    email_col, name_col = 0, 1
+    header = [cell.lower() for cell in records[0][1]]
+    if not EMAIL_PATTERN.match(normalize_email(records[0][1][0])) and any("mail" in cell for cell in header):
+        email_col = next(i for i, cell in enumerate(header) if "mail" in cell)
+        name_col = next((i for i, cell in enumerate(header) if "name" in cell), -1)
+        records = records[1:]
+    if not records:
+        return [], ["The file has only a header row. Each line after it should be: email,name"]
+    if len(records) > MAX_ROSTER_ROWS:
+        return [], [f"The file has {len(records)} rows; import at most {MAX_ROSTER_ROWS} at a time."]
+    rows: list[RosterRow] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for line, cells in records:
+        email = normalize_email(cells[email_col]) if email_col < len(cells) else ""
+        name = cells[name_col] if 0 <= name_col < len(cells) else ""
+        if not EMAIL_PATTERN.match(email) or len(email) > 254:
+            problems.append(f"line {line}: '{email[:60]}' is not an email address")
+        elif email in seen:
+            problems.append(f"line {line}: {email} is already on line {seen[email]}")
+        elif len(name) > 200:
+            problems.append(f"line {line}: the name is longer than 200 characters")
+        else:
+            seen[email] = line
+            rows.append(RosterRow(line, email, name))
+    return rows, problems
+
+
+def import_roster(rows: list[RosterRow], *, now: datetime | None = None) -> RosterImport:
+    """Create a student account without a password for each new email; existing accounts are left alone."""
+    now = now or utcnow()
+    result = RosterImport()
+    emails = [row.email for row in rows]
+    known = set()
+    for start in range(0, len(emails), 500):  # keeps each IN list well under database limits
+        known |= set(db.session.scalars(select(func.lower(User.email)).where(func.lower(User.email).in_(emails[start : start + 500]))))
+    fresh = []
+    for row in rows:
+        if row.email in known:
+            result.existing.append(row.email)
+            continue
+        user = User(email=row.email, name=row.name, role=Role.STUDENT.value, active=True, session_version=0, created_at=now)
+        db.session.add(user)
+        fresh.append(user)
+    db.session.flush()
+    result.created = [(user, _new_token(user, now)) for user in fresh]
+    db.session.flush()
+    return result

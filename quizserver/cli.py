@@ -28,13 +28,14 @@ def check_command(paths: tuple[str, ...], variants: int, seed: int, as_json: boo
     """Validate banks and verify their answer keys; exit 1 on any error."""
     from .checking import check_paths
 
-    result = check_paths(_default_paths(paths), variants=variants, seed=seed, show_progress=not as_json)
+    # the bar and the summary go to stderr, so stdout stays a clean list (or JSON) for editors and CI
+    result = check_paths(_default_paths(paths), variants=variants, seed=seed, progress_file=sys.stderr)
     if as_json:
         click.echo(json.dumps([p.as_dict() for p in result.problems], indent=2))
     else:
         for problem in result.problems:
-            click.echo(str(problem), err=problem.severity == "error")
-        click.echo(result.summary(), err=True)
+            click.echo(str(problem))
+    click.echo(result.summary(), err=True)
     sys.exit(0 if result.ok else 1)
 
 
@@ -53,6 +54,38 @@ def sync_command(paths: tuple[str, ...], variants: int | None) -> None:
         for problem in f.problems:
             click.echo(f"  {problem}", err=True)
     sys.exit(0 if report.ok else 1)
+
+
+@quiz_cli.command("regrade")
+@click.argument("bank")
+@click.argument("question", required=False)
+@click.option("--dry-run", is_flag=True, help="Report what would change and write nothing.")
+def regrade_command(bank: str, question: str | None, dry_run: bool) -> None:
+    """Recompute stored keys from their seeds with the served BANK (a week number or a bank file) and
+    re-grade every stored answer, optionally of one QUESTION only. Running it twice changes nothing."""
+    from .regrade import RegradeError, regrade, served_for
+
+    try:
+        summary = regrade(served_for(bank), question, dry_run=dry_run)
+    except RegradeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for line in summary.lines():
+        click.echo(line)
+
+
+@quiz_cli.command("demo-data")
+@click.option("--students", default=1000, show_default=True, help="Synthetic students to create.")
+@click.option("--seed", default=0, show_default=True, help="The same seed re-creates the same cohort.")
+@click.option("--replace", is_flag=True, help="Remove an earlier demo cohort first.")
+def demo_data_command(students: int, seed: int, replace: bool) -> None:
+    """Fill the database with a synthetic cohort for the staff dashboards."""
+    from .demo import run_demo_data
+
+    run_demo_data(students, seed, replace=replace)
 
 
 @users_cli.command("create")

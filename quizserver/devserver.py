@@ -30,4 +30,4 @@ def serve(app: Flask) -> None:
     if os.environ.get("WERKZEUG_RUN_MAIN") != "true":  # once, not again in the reloader's child
         prepare(app)
     port = int(os.environ.get("QUIZ_PORT", "5000"))
-    app.run(host="127.0.0.1", port=port, debug=True)
+    app.run(host="127.0.0.1", port=port, debug=app.debug)

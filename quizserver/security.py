@@ -5,7 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort
+from flask import Flask, Response, abort, request
 from flask_login import current_user, login_required
 
 from .extensions import db, login_manager
@@ -35,7 +35,8 @@ def load_user(session_id: str) -> User | None:
     if not user_id.isdigit() or not version.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+    # A deactivated account's sessions end at once, not when its cookie expires.
+    if user is None or user.session_version != int(version) or not user.active:
         return None
     return user
 
@@ -68,12 +69,22 @@ def install_security(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        """No real form holds a NUL character, and PostgreSQL cannot store one: refuse it, never fail on it."""
+        fields = (value for source in (request.args, request.form) for _, values in source.lists() for value in values)
+        if "\x00" in request.path or any("\x00" in value for value in fields):
+            abort(400, "The request contains a character that is not allowed (NUL).")
+
     @app.after_request
     def security_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -7,11 +7,20 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from quizserver.accounts import AccountError, authenticate, create_user, normalize_email
+from quizserver.accounts import (
+    AccountError,
+    authenticate,
+    change_password,
+    create_user,
+    normalize_email,
+    use_password_token,
+    WrongPassword,
+    valid_password_token,
+)
 from quizserver.extensions import db, limiter
 
 from . import bp
-from .forms import LoginForm, SignupForm
+from .forms import ChangePasswordForm, LoginForm, NewPasswordForm, SignupForm
 
 
 def _safe_next(target: str | None) -> str:
@@ -32,9 +41,14 @@ def _login_account_key() -> str:
     return "login-account:" + normalize_email(request.form.get("email", ""))
 
 
+def _login_failed(response: Response) -> bool:
+    """Only failed attempts count: a lecture hall behind one address can still log in."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_account_key)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_account_key, deduct_when=_login_failed)
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("quiz.weeks"))
@@ -82,3 +96,44 @@ def logout() -> Response:
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed)
+def set_password_link(token: str) -> str | Response | tuple[str, int]:
+    """A one-time link from the roster import or a reset: choose a password, then log in."""
+    if valid_password_token(token) is None:
+        return render_template("auth/link_invalid.html"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = use_password_token(token, form.password.data or "")
+        except AccountError as exc:
+            form.password.errors = [str(exc)]
+        else:
+            db.session.commit()
+            logout_user()
+            login_user(user)
+            flash("Your password is set. Welcome!", "success")
+            return redirect(url_for("quiz.weeks"))
+    return render_template("auth/set_password.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed)
+def account_password() -> str | Response:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(current_user, form.current.data or "", form.password.data or "")
+        except WrongPassword as exc:
+            form.current.errors = [str(exc)]
+        except AccountError as exc:
+            form.password.errors = [str(exc)]
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # this session carries the new version; every other one ends
+            flash("Your password is changed. You are logged out everywhere else.", "success")
+            return redirect(url_for("auth.account_password"))
+    return render_template("auth/account.html", form=form)

@@ -1,0 +1,30 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, SelectField
+from wtforms.validators import AnyOf, DataRequired
+
+from quizserver.models import Role
+
+
+class ImportForm(FlaskForm):
+    roster = FileField(
+        "Roster (CSV)",
+        validators=[FileRequired("Choose a CSV file.")],
+        description="One student per line: email,name. A header row is optional.",
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[r.value for r in Role], validators=[DataRequired()])
+
+
+class ActiveForm(FlaskForm):
+    active = HiddenField(validators=[AnyOf(["0", "1"])])
+
+
+class ResetForm(FlaskForm):
+    """Issue a new one-time set-password link: just a CSRF-protected button."""
+
+
+class LinksForm(FlaskForm):
+    rows = HiddenField(validators=[DataRequired()])

@@ -1,0 +1,121 @@
+"""Every route, every method, every role: who may use what is decided here, in one table."""
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from .conftest import ROLES, Cast, login_as
+
+pytestmark = pytest.mark.security
+
+PUBLIC, USER, STAFF, INSTRUCTOR = "public", "any logged-in user", "staff", "instructor"
+RANK = {"anonymous": 0, "student": 1, "staff": 2, "instructor": 3}
+NEEDS = {PUBLIC: 0, USER: 1, STAFF: 2, INSTRUCTOR: 3}
+
+# Who may use each endpoint (all its methods). A new route must be added here before this test passes.
+ACCESS: dict[str, str] = {
+    "static": PUBLIC,
+    "healthz": PUBLIC,
+    "ping": PUBLIC,
+    "quiz.index": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.signup": PUBLIC,
+    "auth.set_password_link": PUBLIC,
+    "auth.logout": USER,
+    "auth.account_password": USER,
+    "quiz.weeks": USER,
+    "quiz.week": USER,
+    "quiz.progress": USER,
+    "quiz.answer": USER,
+    "quiz.reveal_solution": USER,
+    "quiz.new_numbers": USER,
+    "staff.gradebook": STAFF,
+    "staff.gradebook_csv": STAFF,
+    "staff.attempts_csv": STAFF,
+    "staff.grade_import_csv": STAFF,
+    "staff.week_overview": STAFF,
+    "staff.item_analysis": STAFF,
+    "staff.student": STAFF,
+    "instructor.banks": INSTRUCTOR,
+    "instructor.preview_question": INSTRUCTOR,
+    "admin.users": INSTRUCTOR,
+    "admin.user": INSTRUCTOR,
+    "admin.change_role": INSTRUCTOR,
+    "admin.change_active": INSTRUCTOR,
+    "admin.reset_password": INSTRUCTOR,
+    "admin.import_students": INSTRUCTOR,
+    "admin.links_csv": INSTRUCTOR,
+}
+
+
+# Routes whose answer is a redirect to the log-in page (the start page, logging out): not a refusal.
+LANDING = {"quiz.index", "auth.logout"}
+
+
+def url_values(cast: Cast) -> dict[str, object]:
+    """A real value for each URL variable name; the student's own ids, so 'allowed' means really allowed."""
+    return {
+        "week": 1,
+        "question_id": "scale",
+        "user_id": cast.other.id,
+        "student_id": cast.other.id,
+        "email": cast.other.email,
+        "token": "not-a-real-token",
+        "filename": "style.css",
+    }
+
+
+def routes(app: Flask) -> list[tuple[str, str, str, list[str]]]:
+    """(endpoint, method, rule, variable names) for every route in the app."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, rule.rule, sorted(rule.arguments)))
+    return sorted(found)
+
+
+def test_every_route_has_a_decided_access_level(app: Flask) -> None:
+    undecided = sorted({f"{endpoint} ({rule})" for endpoint, _, rule, _ in routes(app) if endpoint not in ACCESS})
+    assert not undecided, (
+        "These routes have no entry in tests/security/test_access.py ACCESS. Decide who may use each one "
+        f"(PUBLIC, USER, STAFF or INSTRUCTOR) and add it there: {undecided}"
+    )
+    stale = sorted(set(ACCESS) - {endpoint for endpoint, *_ in routes(app)})
+    assert not stale, f"ACCESS names endpoints that no longer exist; remove them: {stale}"
+
+
+def test_every_url_variable_has_a_test_value(app: Flask, cast: Cast) -> None:
+    known = url_values(cast)
+    missing = sorted({f"<{name}> in {rule}" for _, _, rule, names in routes(app) for name in names if name not in known})
+    assert not missing, f"add a value for these URL variables to url_values() in tests/security/test_access.py: {missing}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_its_access(app: Flask, cast: Cast, role: str) -> None:
+    values = url_values(cast)
+    client = app.test_client()
+    user = cast.of(role)
+    wrong = []
+    for endpoint, method, rule, names in routes(app):
+        if endpoint not in ACCESS:
+            continue  # reported by test_every_route_has_a_decided_access_level
+        url = rule
+        for name in names:
+            url = url.replace(f"<{name}>", str(values.get(name, "x")))
+            url = url.replace(f"<int:{name}>", str(values.get(name, 0))).replace(f"<path:{name}>", str(values.get(name, "x")))
+        token = login_as(client, user)
+        response = client.open(url, method=method, data={"csrf_token": token} if method != "GET" else None)
+        response.close()
+        status = response.status_code
+        location = response.headers.get("Location", "")
+        to_login = status in (302, 303) and "/login" in location
+        allowed = RANK[role] >= NEEDS[ACCESS[endpoint]]
+        if status >= 500:
+            wrong.append(f"{method} {url}: {status}")
+        elif allowed and (status in (401, 403) or (to_login and endpoint not in LANDING)):
+            wrong.append(f"{method} {url}: refused with {status} but {role} may use it")
+        elif not allowed and role == "anonymous" and not to_login:
+            wrong.append(f"{method} {url}: {status} for anonymous, expected a redirect to log in")
+        elif not allowed and role != "anonymous" and status != 403:
+            wrong.append(f"{method} {url}: {status} for {role}, expected 403")
+    assert not wrong, "\n".join(wrong)
