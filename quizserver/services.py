@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .bank import Bank, Problem, Question, bank_paths, load_bank_file
 from .catalog import ServedBank
@@ -191,13 +192,6 @@ def submit_answer(
     now: datetime | None = None,
 ) -> SubmitOutcome:
     now = now or utcnow()
-    if idempotency_key:
-        previous = db.session.scalar(select(Attempt).where(Attempt.idempotency_key == idempotency_key))
-        if previous is not None and previous.user_id == user.id:
-            return _replay(previous)
-        if previous is not None:
-            idempotency_key = None  # somebody else's token: never reuse it
-
     variant = state.variant
     result = grade(question.answer_spec(), variant.answer, raw)
     attempt = Attempt(
@@ -218,27 +212,48 @@ def submit_answer(
         idempotency_key=idempotency_key,
         created_at=now,
     )
-    note = ""
-    if result.status is Status.INVALID:
-        note = "Not graded: this does not use up an attempt."
-    elif served.is_closed(now):
-        note = "This week is closed: the answer was graded as practice and does not change your score."
-    elif state.revealed_at is not None:
-        note = "You revealed the solution: this answer is practice and does not change your score."
-    elif state.solved_at is not None:
-        note = "You already solved this question: this answer is practice."
-    elif not _take_attempt(state, question):
-        note = (
-            f"You have used all {question.max_attempts} attempts: this answer was graded as practice "
-            "and does not change your score."
-        )
-    else:
-        _apply_credit(state, question, result, attempt, now)
-    if result.status is not Status.INVALID:
-        state.last_attempt_at = now
-    db.session.add(attempt)
-    db.session.flush()
+    try:
+        # Claim and row in one savepoint: a duplicate token undoes the claimed attempt with it.
+        with db.session.begin_nested():
+            note = _count_attempt(served, question, state, result, attempt, now)
+            if result.status is not Status.INVALID:
+                state.last_attempt_at = now
+            db.session.add(attempt)
+            db.session.flush()
+    except IntegrityError:
+        # The token is taken (the unique index decides, so no look-up is spent on the usual case).
+        if idempotency_key is None:
+            raise
+        previous = db.session.scalar(select(Attempt).where(Attempt.idempotency_key == idempotency_key))
+        if previous is None:
+            raise
+        if previous.user_id == user.id:  # the same form sent twice, one after the other or at once
+            return _replay(previous)
+        # Somebody else's token: never reuse it.
+        return submit_answer(user, served, question, state, raw, idempotency_key=None, now=now)
     return SubmitOutcome(result, attempt, attempt.counted, note)
+
+
+def _count_attempt(
+    served: ServedBank, question: Question, state: QuestionState, result: Grade, attempt: Attempt, now: datetime
+) -> str:
+    """Apply the attempt to the student's state when it counts; otherwise say why it does not."""
+    if result.status is Status.INVALID:
+        return "Not graded: this does not use up an attempt."
+    if served.is_closed(now):
+        return "This week is closed: the answer was graded as practice and does not change your score."
+    if state.revealed_at is None and state.solved_at is None and _take_attempt(state, question):
+        _apply_credit(state, question, result, attempt, now)
+        return ""
+    # _take_attempt re-read the state, so a concurrent reveal or solve is reported as such.
+    if state.revealed_at is not None:
+        return "You revealed the solution: this answer is practice and does not change your score."
+    if state.solved_at is not None:
+        return "You already solved this question: this answer is practice."
+    return (
+        f"You have used all {question.max_attempts} attempts: this answer was graded as practice "
+        "and does not change your score."
+    )
 
 
 def _take_attempt(state: QuestionState, question: Question) -> bool:
@@ -251,13 +266,19 @@ def _take_attempt(state: QuestionState, question: Question) -> bool:
             QuestionState.solved_at.is_(None),
         )
         .values(attempts=QuestionState.attempts + 1)
+        .returning(QuestionState.attempts, QuestionState.wrong, QuestionState.credit, QuestionState.first_score)
         .execution_options(synchronize_session=False)
     )
     if question.max_attempts is not None:
         stmt = stmt.where(QuestionState.attempts < question.max_attempts)
-    claimed = db.session.execute(stmt).rowcount == 1
-    db.session.refresh(state)  # re-read under the row lock the update holds
-    return claimed
+    claimed = db.session.execute(stmt).one_or_none()
+    if claimed is None:
+        db.session.refresh(state)  # so the caller can say whether it was solved, revealed or used up
+        return False
+    # The values as of the row lock this update holds, without a second query.
+    for name, value in claimed._mapping.items():
+        set_committed_value(state, name, value)
+    return True
 
 
 def _apply_credit(

@@ -24,6 +24,38 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "correct horse battery"
 ENROLLMENT_KEY = "deep-learning-2026"
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+NO_POSTGRES = (
+    "needs PostgreSQL: set QUIZ_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres "
+    "(a fresh database is created for the run)"
+)
+_skipped: list[tuple[str, str]] = []
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("QUIZ_TEST_DATABASE_URL"):
+        return
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.skip(reason=NO_POSTGRES))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _skipped.append((report.nodeid, reason.removeprefix("Skipped: ")))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With QUIZ_REQUIRE_ALL_TESTS=1 (CI), a skipped test fails the run: nothing is silently untested."""
+    if os.environ.get("QUIZ_REQUIRE_ALL_TESTS") == "1" and _skipped and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if os.environ.get("QUIZ_REQUIRE_ALL_TESTS") == "1" and _skipped:
+        terminalreporter.section("QUIZ_REQUIRE_ALL_TESTS=1: skipped tests fail this run", red=True, bold=True)
+        for nodeid, reason in _skipped:
+            terminalreporter.line(f"SKIPPED {nodeid}: {reason}")
 
 
 @pytest.fixture(scope="session")

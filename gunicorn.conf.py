@@ -1,0 +1,33 @@
+"""gunicorn settings: `gunicorn app:app` (or `gunicorn -c gunicorn.conf.py app:app`) reads this file.
+
+Environment: QUIZ_BIND (default 127.0.0.1:8000, the nginx upstream), QUIZ_WORKERS, QUIZ_THREADS.
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("QUIZ_BIND", "127.0.0.1:8000")
+
+# Grading is CPU work: one process per core (2n+1 covers time spent waiting on the database), capped
+# so a big machine does not open more database connections than PostgreSQL's max_connections allows.
+workers = int(os.environ.get("QUIZ_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 12)))
+# Threads overlap database round trips within a worker; gthread also keeps connections alive.
+worker_class = "gthread"
+threads = int(os.environ.get("QUIZ_THREADS", 4))
+
+# A request that takes longer than this is a stuck worker: kill and replace it.
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Restart workers now and then, so a slow leak in author code or a library cannot grow forever.
+max_requests = 20000
+max_requests_jitter = 2000
+
+# Every worker imports the app itself, so each has its own database pool and its own sandbox process.
+preload_app = False
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("QUIZ_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# Behind nginx on the same host: trust its X-Forwarded-* headers.
+forwarded_allow_ips = os.environ.get("QUIZ_FORWARDED_ALLOW_IPS", "127.0.0.1")
