@@ -60,7 +60,9 @@ def preview(question: Question, seed: int) -> PreviewView:
     if question.is_choice:
         by_id = {c.id: c for c in question.choices}
         order = computed.choice_order or list(by_id)
-        choices = tuple(ChoiceView(cid, render_template(by_id[cid].text, names)) for cid in order)
+        choices = tuple(
+            ChoiceView(cid, str(i), render_template(by_id[cid].text, names)) for i, cid in enumerate(order, start=1)
+        )
     hint, _ = shape_hint(question, computed.answer)
     return PreviewView(
         question=question,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from quizserver.bank import Question
@@ -75,7 +76,9 @@ def _state_for(served: ServedBank, question_id: str) -> tuple:
     if question is None:
         abort(404, "There is no such question.")
     state = db.session.scalar(
-        select(QuestionState).where(
+        select(QuestionState)
+        .options(joinedload(QuestionState.variant))  # grading needs the variant: one query, not two
+        .where(
             QuestionState.user_id == current_user.id,
             QuestionState.week == served.week,
             QuestionState.question_id == question_id,
