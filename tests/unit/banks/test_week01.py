@@ -8,7 +8,7 @@ import pytest
 
 from quizserver.bank.verify import verify_bank
 
-from ._util_01 import SEEDS, bank_bar, complex_step_gradient, draw_variant, load_week, question, sigmoid, solve_with
+from ._util import SEEDS, bank_bar, complex_step_gradient, draw_variant, load_week, question, sigmoid, solve_with
 
 BANK_FILE = "week01-ml-basics.yaml"
 

@@ -7,7 +7,7 @@ import pytest
 from quizserver.bank.verify import verify_bank
 from quizserver.sandbox import get_runner
 
-from ._util_01 import SEEDS, bank_bar, draw_variant, load_week, question, solve_with
+from ._util import SEEDS, bank_bar, draw_variant, load_week, question, solve_with
 
 BANK_FILE = "week03-deep-networks.yaml"
 XOR_INPUTS = ((0, 0), (0, 1), (1, 0), (1, 1))

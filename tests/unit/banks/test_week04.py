@@ -6,7 +6,7 @@ import statistics
 
 import numpy as np
 import pytest
-from ._util_04 import SEEDS, bank_bar, complex_step_gradient, draw_variant, load_week, question, solve_with
+from ._util import SEEDS, bank_bar, complex_step_gradient, draw_variant, load_week, question, solve_with
 
 from quizserver.bank.verify import verify_bank
 

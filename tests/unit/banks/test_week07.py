@@ -7,7 +7,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from quizserver.bank.verify import verify_bank
 
-from ._util_07 import SEEDS, bank_bar, complex_step_gradient, draw_variant, load_week, question, solve_with
+from ._util import SEEDS, bank_bar, complex_step_gradient, draw_variant, load_week, question, solve_with
 
 BANK_FILE = "week07-cnn.yaml"
 

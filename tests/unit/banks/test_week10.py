@@ -8,7 +8,7 @@ import pytest
 
 from quizserver.bank.verify import verify_bank
 
-from ._util_10 import SEEDS, bank_bar, complex_step_gradient, draw_variant, load_week, question, solve_with
+from ._util import SEEDS, bank_bar, complex_step_gradient, draw_variant, load_week, question, solve_with
 
 BANK_FILE = "week10-gnn.yaml"
 # the order of the six edge indicators in `edges`, as node indices 0..3

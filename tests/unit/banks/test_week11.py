@@ -9,7 +9,7 @@ import pytest
 
 from quizserver.bank.verify import verify_bank
 
-from ._util_10 import SEEDS, bank_bar, complex_step_gradient, draw_variant, load_week, question, solve_with
+from ._util import SEEDS, bank_bar, complex_step_gradient, draw_variant, load_week, question, solve_with
 
 BANK_FILE = "week11-autoencoders.yaml"
 
