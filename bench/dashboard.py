@@ -15,18 +15,17 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from quizserver import create_app  # noqa: E402
 from quizserver.accounts import create_user  # noqa: E402
 from quizserver.demo import analyze, create_demo_cohort, ensure_banks  # noqa: E402
+from quizserver.databases import scratch_database  # noqa: E402
 from quizserver.extensions import db  # noqa: E402
 from quizserver.models import Attempt, Role, User  # noqa: E402
 
@@ -36,22 +35,9 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 @contextlib.contextmanager
 def fresh_database() -> Iterator[str]:
-    base = os.environ.get("QUIZ_DATABASE_URL")
-    if not base:
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        return
-    url = make_url(base)
-    name = f"quiz_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with tempfile.TemporaryDirectory() as folder:
+        with scratch_database(os.environ.get("QUIZ_DATABASE_URL"), Path(folder) / "bench.sqlite3", "quiz_bench") as url:
+            yield url
 
 
 def median_ms(client, path: str, runs: int) -> int:

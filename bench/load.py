@@ -26,7 +26,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -52,24 +51,10 @@ KIND_WEIGHTS = (4, 4, 2)
 @contextmanager
 def fresh_database(workdir: Path) -> Iterator[str]:
     """A SQLite file in workdir, or a new PostgreSQL database next to QUIZ_DATABASE_URL's (dropped afterwards)."""
-    base = os.environ.get("QUIZ_DATABASE_URL")
-    if not base or base.startswith("sqlite"):
-        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from quizserver.databases import scratch_database
 
-    url = make_url(base)
-    name = f"quiz_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(os.environ.get("QUIZ_DATABASE_URL"), workdir / "bench.sqlite3", "quiz_bench") as url:
+        yield url
 
 
 @dataclass(frozen=True)

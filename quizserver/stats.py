@@ -6,7 +6,6 @@ Conventions: a score is a fraction of the question's marks (0..1); NaN in an arr
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,11 +10,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from quizserver import create_app
 from quizserver.accounts import create_user
+from quizserver.databases import scratch_database
 from quizserver.extensions import db
 from quizserver.models import User
 from quizserver.services import sync_banks
@@ -65,17 +63,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | Non
     if not base:
         yield None
         return
-    url = make_url(base)
-    name = f"quiz_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(base, Path("unused.sqlite3"), "quiz_test") as url:
+        yield url
 
 
 def is_postgres(app: Flask) -> bool:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,10 +11,10 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from quizserver import create_app
+from quizserver.databases import scratch_database
 from quizserver.extensions import db
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -24,21 +23,8 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 @pytest.fixture
 def empty_database(tmp_path: Path) -> Iterator[str]:
     """An empty SQLite file, or an empty PostgreSQL database of its own when QUIZ_TEST_DATABASE_URL is set."""
-    base = os.environ.get("QUIZ_TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-        return
-    url = make_url(base)
-    name = f"quiz_migrate_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(os.environ.get("QUIZ_TEST_DATABASE_URL"), tmp_path / "migrations.sqlite3", "quiz_migrate") as url:
+        yield url
 
 
 @pytest.fixture
