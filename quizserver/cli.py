@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 from flask import current_app
@@ -103,7 +102,3 @@ def create_user_command(email: str, role: str, name: str, password: str) -> None
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"created {user.role} {user.email}")
-
-
-def questions_dir() -> Path:
-    return Path(current_app.config["QUIZ"]["QUESTIONS_DIR"])

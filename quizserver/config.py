@@ -18,8 +18,6 @@ DEFAULTS: dict[str, Any] = {
     "QUESTIONS_DIR": str(PROJECT_ROOT / "questions"),
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_LIMIT": "10 per 5 minutes",
-    "SANDBOX_CPU_SECONDS": 2.0,
-    "SANDBOX_MEMORY_MB": 512,
     "SYNC_SAMPLE_VARIANTS": 5,
     "COURSE_TITLE": "Introduction to Deep Learning",
 }

@@ -1,7 +1,6 @@
 """State changes: variants, attempts, reveals, bank sync. Functions flush; the caller commits once."""
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -331,7 +330,11 @@ class WeekProgress:
 
 
 def week_progress(user: User, served: Sequence[ServedBank]) -> dict[int, WeekProgress]:
-    states = db.session.scalars(select(QuestionState).where(QuestionState.user_id == user.id)).all()
+    states = db.session.scalars(
+        select(QuestionState).where(
+            QuestionState.user_id == user.id, QuestionState.week.in_([sb.week for sb in served])
+        )
+    ).all()
     by_key = {(s.week, s.question_id): s for s in states}
     progress = {}
     for sb in served:
@@ -376,10 +379,9 @@ class SyncReport:
 
 
 def display_path(path: Path) -> str:
-    try:
-        return os.path.relpath(path.resolve(), PROJECT_ROOT) if path.resolve().is_relative_to(PROJECT_ROOT) else str(path)
-    except ValueError:
-        return str(path)
+    """Bank files inside the project are named relative to it, as instructors see them in the repository."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(PROJECT_ROOT)) if resolved.is_relative_to(PROJECT_ROOT) else str(path)
 
 
 def sync_banks(paths: Sequence[str | Path], *, sample: int = 5, runner: Runner | None = None) -> SyncReport:
