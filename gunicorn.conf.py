@@ -10,14 +10,20 @@ bind = os.environ.get("QUIZ_BIND", "127.0.0.1:8000")
 # Grading is CPU work: one process per core (2n+1 covers time spent waiting on the database), capped
 # so a big machine does not open more database connections than PostgreSQL's max_connections allows.
 workers = int(os.environ.get("QUIZ_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 12)))
-# Threads overlap database round trips within a worker; gthread also keeps connections alive.
+# One thread per worker by default: grading and rendering are CPU work that threads would only share
+# under the GIL; more workers, not more threads, overlap the database round trips.
 worker_class = "gthread"
-threads = int(os.environ.get("QUIZ_THREADS", 4))
+threads = int(os.environ.get("QUIZ_THREADS", 1))
+# A worker takes a connection only when a thread is free to serve it. Waiting requests stay in the
+# kernel's accept queue, which every worker shares, so the first free worker takes the oldest: at a
+# deadline nobody waits behind a busy worker while another is idle. That rules out keep-alive (an idle
+# kept-alive connection would hold the worker's only slot); nginx in front keeps the browsers' alive.
+worker_connections = threads
+keepalive = 0
 
 # A request that takes longer than this is a stuck worker: kill and replace it.
 timeout = 30
 graceful_timeout = 20
-keepalive = 5
 # Restart workers now and then, so a slow leak in author code or a library cannot grow forever.
 max_requests = 20000
 max_requests_jitter = 2000

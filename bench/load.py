@@ -7,7 +7,8 @@
 A fresh database is created (and dropped afterwards for PostgreSQL), migrated with `flask db upgrade`,
 given the test bank and one student per client, each with their variants. The same clients then drive
 GET /ping (the ceiling: no database, no template) and POST answer forms (a mix of correct, incorrect and
-invalid answers, each with its own idempotency token) for a fixed time. Every acknowledged submission is
+invalid answers, each with its own idempotency token) for a fixed time, the two alternating in a few
+rounds so that a machine whose speed drifts weighs on both alike. Every acknowledged submission is
 then looked up in the attempts table. Traffic goes only to 127.0.0.1 and stops at a time and count limit.
 Last line: submit_rps=<n> hello_rps=<n> ratio=<n> p50_ms=<n> p99_ms=<n> lost=<n> dup=<n> errors=<n>
 """
@@ -258,7 +259,7 @@ def submit_once(browser: Browser, rng: random.Random, tally: Tally, *, retry: bo
     for attempt in range(2 if retry else 1):
         started = time.perf_counter()
         try:
-            # The flash note goes into the cookie, but a student who never reloads never reads it.
+            # An answer post sets no cookie; ignoring Set-Cookie keeps every client on its logged-in session.
             status, _ = browser.request("POST", path, form, keep_cookie=False)
         except (OSError, http.client.HTTPException):
             tally.errors += 1
@@ -286,14 +287,16 @@ def ping_once(browser: Browser, rng: random.Random, tally: Tally, *, retry: bool
         tally.errors += 1
 
 
-def drive(browsers: list[Browser], action: Callable[..., None], seconds: float, *, retry: bool = False) -> tuple[list[Tally], float]:
+def drive(
+    browsers: list[Browser], action: Callable[..., None], seconds: float, *, retry: bool = False, seed: int = 0
+) -> tuple[list[Tally], float]:
     """Every browser repeats `action` back to back until the time (or the request cap) is up."""
     tallies = [Tally() for _ in browsers]
     start = threading.Barrier(len(browsers) + 1)
     stop_at: list[float] = []
 
     def loop(i: int) -> None:
-        rng = random.Random(i)
+        rng = random.Random(seed * 10_000 + i)
         start.wait()
         for _ in range(MAX_REQUESTS_PER_CLIENT):
             if time.monotonic() >= stop_at[0]:
@@ -387,14 +390,34 @@ def run_load(args: argparse.Namespace) -> int:
         with gunicorn(url, Path(tmp), workers=args.workers) as server:
             browsers = log_in_all(server.port, students)
             drive(browsers, ping_once, 1.0)  # warm-up: connections open, code paths imported
-            cpu = server.cpu_seconds()
-            hello, hello_time = drive(browsers, ping_once, args.seconds)
-            hello_cpu, cpu = server.cpu_seconds() - cpu, server.cpu_seconds()
-            submit, submit_time = drive(browsers, submit_once, args.seconds)
-            submit_cpu = server.cpu_seconds() - cpu
+            # The phases alternate in short rounds, so a machine that speeds up or slows down
+            # during the run (other tenants, clock changes) weighs on both sides of the ratio alike.
+            hello: list[Tally] = []
+            submit: list[Tally] = []
+            hello_time = submit_time = hello_cpu = submit_cpu = hello_own = submit_own = 0.0
+            for round_number in range(args.rounds):
+                cpu, own = server.cpu_seconds(), time.process_time()
+                tallies, elapsed = drive(browsers, ping_once, args.seconds / args.rounds)
+                hello += tallies
+                hello_time += elapsed
+                hello_cpu += server.cpu_seconds() - cpu
+                hello_own += time.process_time() - own
+                cpu, own = server.cpu_seconds(), time.process_time()
+                tallies, elapsed = drive(browsers, submit_once, args.seconds / args.rounds, seed=round_number)
+                submit += tallies
+                submit_time += elapsed
+                submit_cpu += server.cpu_seconds() - cpu
+                submit_own += time.process_time() - own
         acknowledged = [t for tally in submit for t in tally.acknowledged]
         check = compare(url, acknowledged)
     latencies = [x for tally in submit for x in tally.latencies]
+    by_client: dict[int, list[float]] = {}
+    for i, tally in enumerate(submit):
+        by_client.setdefault(i % args.clients, []).extend(tally.latencies)
+    per_client = sorted(1000 * sum(v) / len(v) for v in by_client.values() if v)
+    if per_client:
+        print(f"mean submit latency per client: fastest {per_client[0]:.1f} ms, median {per_client[len(per_client) // 2]:.1f} ms, slowest {per_client[-1]:.1f} ms")
+        print("submit latency: " + ", ".join(f"p{q * 100:g} {percentile(latencies, q) * 1000:.1f} ms" for q in (0.9, 0.95, 0.99, 0.999)) + f", max {max(latencies) * 1000:.1f} ms")
     hello_rps = sum(len(t.latencies) for t in hello) / hello_time
     submit_rps = len(latencies) / submit_time
     errors = sum(t.errors for t in hello) + sum(t.errors for t in submit)
@@ -403,6 +426,10 @@ def run_load(args: argparse.Namespace) -> int:
         f"hello: {hello_count} requests, p99 {percentile([x for t in hello for x in t.latencies], 0.99) * 1000:.1f} ms; "
         f"worker CPU per request: hello {1000 * hello_cpu / max(hello_count, 1):.2f} ms, "
         f"submit {1000 * submit_cpu / max(len(latencies), 1):.2f} ms; load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"client CPU per request: hello {1000 * hello_own / max(hello_count, 1):.2f} ms, "
+        f"submit {1000 * submit_own / max(len(latencies), 1):.2f} ms (the clients share one process)"
     )
     print(
         f"submit: {len(latencies)} acknowledged; stored but not acknowledged {check.unacknowledged_stored}; "
@@ -458,8 +485,9 @@ def run_profile(args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20.0, help="length of each measured phase")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured time of each phase, in all rounds")
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=4, help="the phases alternate this many times")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--profile", action="store_true", help="profile the submit view instead")
     parser.add_argument("--profile-requests", type=int, default=1000)

@@ -10,6 +10,7 @@ from flask import Flask, render_template
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import sqlite
 from .config import PROJECT_ROOT, from_environment, resolve_secret_key, sqlite_url
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -27,14 +28,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     running_cli = os.environ.get("FLASK_RUN_FROM_CLI") == "true"
+    database_url = settings["DATABASE_URL"] or sqlite_url(app.instance_path)
     app.config.update(
         QUIZ=settings,
         TESTING=settings["ENV"] == "testing",
         DEBUG=settings["ENV"] == "development",
         SECRET_KEY=resolve_secret_key(settings, app.instance_path, cli=running_cli),
-        SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"] or sqlite_url(app.instance_path),
+        SQLALCHEMY_DATABASE_URI=database_url,
         # A SQLite file never drops a connection: the ping would only cost a query per request.
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not (settings["DATABASE_URL"] or "sqlite").startswith("sqlite")},
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not database_url.startswith("sqlite"), **sqlite.engine_options(database_url)},
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings["ENV"] == "production",
@@ -96,9 +98,4 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+        sqlite.set_pragmas(dbapi_connection)

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, func, or_, select, true, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
-from .models import PasswordToken, Role, User, utcnow
+from .models import Account, PasswordToken, Role, User, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 PASSWORD_LINK_LIFETIME = timedelta(days=14)
@@ -160,7 +160,7 @@ def use_password_token(token: str, password: str, *, now: datetime | None = None
 # ---------------------------------------------------------------- roles and deactivation
 
 
-def set_role(user: User, role: str, *, by: User) -> None:
+def set_role(user: User, role: str, *, by: Account) -> None:
     if role not in {r.value for r in Role}:
         raise AccountError(f"unknown role '{role}'")
     if user.id == by.id and role != Role.INSTRUCTOR:
@@ -168,7 +168,7 @@ def set_role(user: User, role: str, *, by: User) -> None:
     user.role = role
 
 
-def set_active(user: User, active: bool, *, by: User) -> None:
+def set_active(user: User, active: bool, *, by: Account) -> None:
     """Deactivation keeps every attempt and score; the account cannot log in and its sessions end."""
     if user.id == by.id and not active:
         raise AccountError("You cannot deactivate your own account.")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 
 from .bank import Bank, load_bank
 from .extensions import db
@@ -25,8 +25,18 @@ class WeekStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class VersionRef:
+    """A stored bank version without its source: what every request needs, read with one light query."""
+
+    id: int
+    week: int
+    content_hash: str
+    path: str
+
+
+@dataclass(frozen=True)
 class ServedBank:
-    version: BankVersion
+    version: VersionRef
     bank: Bank
 
     @property
@@ -41,7 +51,7 @@ class ServedBank:
 
 
 def week_status(opens: datetime | None, closes: datetime | None, now: datetime | None = None) -> WeekStatus:
-    now = now or datetime.now(UTC)
+    now = _aware(now) if now else datetime.now(UTC)  # SQLite gives stored times back without their zone
     if opens is not None and now < _aware(opens):
         return WeekStatus.UPCOMING
     if closes is not None and now >= _aware(closes):
@@ -53,11 +63,13 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def parse_version(version: BankVersion) -> Bank:
+def parse_version(version: VersionRef | BankVersion) -> Bank:
     bank = _parsed.get(version.content_hash)
     if bank is not None:
         return bank
-    parsed, problems = load_bank(version.source, version.path)
+    # The source is read only when this worker has not parsed this version yet.
+    source = version.source if isinstance(version, BankVersion) else db.session.get_one(BankVersion, version.id).source
+    parsed, problems = load_bank(source, version.path)
     if parsed is None:  # only reachable if the stored source was edited by hand
         raise RuntimeError(f"stored bank {version.path} no longer loads: {problems[0]}")
     with _lock:
@@ -65,18 +77,26 @@ def parse_version(version: BankVersion) -> Bank:
     return parsed
 
 
+_CURRENT = select(BankVersion.id, BankVersion.week, BankVersion.content_hash, BankVersion.path).where(
+    BankVersion.is_current.is_(True)
+)
+
+
+def _served(rows: Any) -> list[ServedBank]:
+    refs = [VersionRef(*row) for row in rows]
+    return [ServedBank(ref, parse_version(ref)) for ref in refs]
+
+
 def served_banks() -> list[ServedBank]:
-    versions = db.session.scalars(
-        select(BankVersion).where(BankVersion.is_current.is_(True)).order_by(BankVersion.week)
-    ).all()
-    return [ServedBank(v, parse_version(v)) for v in versions]
+    return _served(db.session.connection().execute(_CURRENT.order_by(BankVersion.week)))
+
+
+_CURRENT_OF_WEEK = _CURRENT.where(BankVersion.week == bindparam("week"))
 
 
 def served_bank(week: int) -> ServedBank | None:
-    version = db.session.scalar(
-        select(BankVersion).where(BankVersion.week == week, BankVersion.is_current.is_(True))
-    )
-    return ServedBank(version, parse_version(version)) if version else None
+    found = _served(db.session.connection().execute(_CURRENT_OF_WEEK, {"week": week}))
+    return found[0] if found else None
 
 
 def health() -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Database models (SQLAlchemy 2 typed mappings)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -34,18 +35,11 @@ class Role(StrEnum):
     INSTRUCTOR = "instructor"
 
 
-class User(UserMixin, db.Model):
-    __tablename__ = "users"
+class Account(UserMixin):
+    """What the session and the pages need of a user: shared by the `User` row and `SignedInUser`.
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(200), default="")
-    password_hash: Mapped[str | None] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default=Role.STUDENT.value)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped when the password changes: the session cookie carries it, so other sessions end.
-    session_version: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    Both provide id, email, name, role, active and session_version.
+    """
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -65,6 +59,35 @@ class User(UserMixin, db.Model):
     @property
     def display_name(self) -> str:
         return self.name or self.email
+
+
+class User(Account, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=Role.STUDENT.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped when the password changes: the session cookie carries it, so other sessions end.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+@dataclass(frozen=True, eq=False)
+class SignedInUser(Account):
+    """The user a request runs as: a plain value read with one light query, never written through.
+
+    Code that changes an account loads its `User` row by id.
+    """
+
+    id: int
+    email: str
+    name: str
+    role: str
+    active: bool
+    session_version: int
 
 
 class BankVersion(db.Model):

@@ -7,9 +7,10 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, abort, request
 from flask_login import current_user, login_required
+from sqlalchemy import bindparam, select
 
 from .extensions import db, login_manager
-from .models import User
+from .models import SignedInUser, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,16 +30,22 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+_SIGNED_IN = select(User.id, User.email, User.name, User.role, User.active, User.session_version).where(
+    User.id == bindparam("id")
+)
+
+
 @login_manager.user_loader
-def load_user(session_id: str) -> User | None:
+def load_user(session_id: str) -> SignedInUser | None:
+    """Every signed-in request reads the account: one light query, no ORM object."""
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    row = db.session.connection().execute(_SIGNED_IN, {"id": int(user_id)}).first()
     # A deactivated account's sessions end at once, not when its cookie expires.
-    if user is None or user.session_version != int(version) or not user.active:
+    if row is None or row.session_version != int(version) or not row.active:
         return None
-    return user
+    return SignedInUser(*row)
 
 
 def staff_required(view: F) -> F:

@@ -9,16 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import Float, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from .bank import Bank, Problem, Question, bank_paths, load_bank_file
 from .catalog import ServedBank
 from .config import PROJECT_ROOT
 from .extensions import db
 from .grading import Grade, Status, grade
-from .models import Attempt, BankFileStatus, BankVersion, QuestionState, User, Variant, utcnow
+from .models import Account, Attempt, BankFileStatus, BankVersion, QuestionState, Variant, utcnow
 from .sandbox import AuthorError, Runner, get_runner
 
 SEED_BOUND = 2**31
@@ -61,7 +60,7 @@ def compute_variant(question: Question, seed: int, runner: Runner | None = None)
     return ComputedVariant(seed, names, answer, choice_order)
 
 
-def _create_variant(user: User, served: ServedBank, question: Question) -> Variant:
+def _create_variant(user: Account, served: ServedBank, question: Question) -> Variant:
     last_error: AuthorError | None = None
     for _ in range(VARIANT_SEED_TRIES):
         try:
@@ -96,7 +95,7 @@ class WeekView:
     unavailable: dict[str, str] = field(default_factory=dict)
 
 
-def ensure_states(user: User, served: ServedBank) -> WeekView:
+def ensure_states(user: Account, served: ServedBank) -> WeekView:
     """Every question of the week gets the student's own variant, created on first view."""
     existing = {
         s.question_id: s
@@ -117,7 +116,7 @@ def ensure_states(user: User, served: ServedBank) -> WeekView:
     return view
 
 
-def _create_state(user: User, served: ServedBank, question: Question) -> QuestionState:
+def _create_state(user: Account, served: ServedBank, question: Question) -> QuestionState:
     variant = _create_variant(user, served, question)
     state = QuestionState(
         user_id=user.id, week=served.week, question_id=question.id, variant_id=variant.id, credit=0.0
@@ -136,7 +135,7 @@ def _create_state(user: User, served: ServedBank, question: Question) -> Questio
     return state
 
 
-def new_variant(user: User, served: ServedBank, question: Question, state: QuestionState) -> bool:
+def new_variant(user: Account, served: ServedBank, question: Question, state: QuestionState) -> bool:
     """New numbers for practice, once the question is solved, revealed, closed or out of attempts."""
     if not may_practise(served, question, state):
         return False
@@ -172,136 +171,223 @@ def solution_visible(served: ServedBank, state: QuestionState) -> bool:
 
 
 @dataclass(frozen=True)
+class Answerable:
+    """A student's state on one question with its current variant: all that grading an answer reads."""
+
+    state_id: int
+    variant_id: int
+    seed: int
+    answer: Any
+    choice_order: list[str] | None
+    attempts: int
+    finished: bool  # solved or revealed
+
+    def can_count(self, question: Question) -> bool:
+        """False once solved, revealed or out of attempts: none of these ever goes back."""
+        return not self.finished and (question.max_attempts is None or self.attempts < question.max_attempts)
+
+
+_ANSWERABLE = (
+    select(
+        QuestionState.id, Variant.id, Variant.seed, Variant.answer, Variant.choice_order, QuestionState.attempts,
+        QuestionState.solved_at.is_not(None) | QuestionState.revealed_at.is_not(None),
+    )
+    .join(Variant, Variant.id == QuestionState.variant_id)
+    .where(
+        QuestionState.user_id == bindparam("user_id"),
+        QuestionState.week == bindparam("week"),
+        QuestionState.question_id == bindparam("question_id"),
+    )
+)
+
+
+def answerable(user_id: int, week: int, question_id: str) -> Answerable | None:
+    """One light query (no ORM objects): the answer path runs for every submission at a deadline."""
+    row = db.session.connection().execute(
+        _ANSWERABLE, {"user_id": user_id, "week": week, "question_id": question_id}
+    ).first()
+    return Answerable(*row) if row else None
+
+
+@dataclass(frozen=True)
 class SubmitOutcome:
     grade: Grade
-    attempt: Attempt
+    attempt_id: int
     counted: bool  # changed the week's score
     note: str = ""  # why it did not count, when it did not
     duplicate: bool = False
 
 
-def submit_answer(
-    user: User,
-    served: ServedBank,
-    question: Question,
-    state: QuestionState,
-    raw: str,
-    *,
-    idempotency_key: str | None = None,
-    now: datetime | None = None,
-) -> SubmitOutcome:
-    now = now or utcnow()
-    variant = state.variant
-    result = grade(question.answer_spec(), variant.answer, raw)
-    attempt = Attempt(
-        user_id=user.id,
-        week=served.week,
-        question_id=question.id,
-        variant_id=variant.id,
-        bank_hash=served.version.content_hash,
-        seed=variant.seed,
-        raw_answer=raw,
-        status=result.status.value,
-        score=result.score,
-        credit=0.0,
-        counted=False,
-        message=result.message,
-        mistake=result.mistake,
-        parsed=result.value,
-        idempotency_key=idempotency_key,
-        created_at=now,
+NOT_GRADED = "Not graded: this does not use up an attempt."
+CLOSED_PRACTICE = "This week is closed: the answer was graded as practice and does not change your score."
+REVEALED_PRACTICE = "You revealed the solution: this answer is practice and does not change your score."
+SOLVED_PRACTICE = "You already solved this question: this answer is practice."
+UNLIMITED = 2**31 - 1
+
+_ATTEMPT_COLUMNS = (
+    "user_id", "week", "question_id", "variant_id", "bank_hash", "seed", "raw_answer", "status", "score",
+    "message", "mistake", "parsed", "idempotency_key", "created_at",
+)  # fmt: skip
+
+
+def _insert_attempt(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id: a taken token inserts nothing."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    values = {name: bindparam(name) for name in _ATTEMPT_COLUMNS}
+    return (
+        insert(Attempt)
+        .values(counted=False, credit=0.0, **values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(Attempt.id)
     )
-    try:
-        # Claim and row in one savepoint: a duplicate token undoes the claimed attempt with it.
-        with db.session.begin_nested():
-            note = _count_attempt(served, question, state, result, attempt, now)
-            if result.status is not Status.INVALID:
-                state.last_attempt_at = now
-            db.session.add(attempt)
-            db.session.flush()
-    except IntegrityError:
-        # The token is taken (the unique index decides, so no look-up is spent on the usual case).
-        if idempotency_key is None:
-            raise
-        previous = db.session.scalar(select(Attempt).where(Attempt.idempotency_key == idempotency_key))
-        if previous is None:
-            raise
-        if previous.user_id == user.id:  # the same form sent twice, one after the other or at once
-            return _replay(previous)
-        # Somebody else's token: never reuse it.
-        return submit_answer(user, served, question, state, raw, idempotency_key=None, now=now)
-    return SubmitOutcome(result, attempt, attempt.counted, note)
 
 
-def _count_attempt(
-    served: ServedBank, question: Question, state: QuestionState, result: Grade, attempt: Attempt, now: datetime
-) -> str:
-    """Apply the attempt to the student's state when it counts; otherwise say why it does not."""
-    if result.status is Status.INVALID:
-        return "Not graded: this does not use up an attempt."
-    if served.is_closed(now):
-        return "This week is closed: the answer was graded as practice and does not change your score."
-    if state.revealed_at is None and state.solved_at is None and _take_attempt(state, question):
-        _apply_credit(state, question, result, attempt, now)
+_INSERT_ATTEMPT = {dialect: _insert_attempt(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def _claim(correct: bool) -> Any:
+    """Take one counted attempt and apply its credit in a single UPDATE, or match no row when none is left.
+
+    The row lock this statement holds makes concurrent answers to one question count one after the
+    other: they can never exceed max_attempts, and each sees the wrong answers before it.
+    """
+    earned = bindparam("score", type_=Float) - bindparam("penalty", type_=Float) * QuestionState.wrong
+    values: dict[str, Any] = {
+        "attempts": QuestionState.attempts + 1,
+        "credit": case((earned > QuestionState.credit, earned), else_=QuestionState.credit),
+        "first_score": func.coalesce(QuestionState.first_score, bindparam("score", type_=Float)),
+        "last_attempt_at": bindparam("now"),
+    }
+    if correct:
+        values |= {"solved_at": bindparam("now"), "attempts_to_correct": QuestionState.attempts + 1}
+    else:
+        values |= {"wrong": QuestionState.wrong + 1}
+    return (
+        update(QuestionState)
+        .where(
+            QuestionState.id == bindparam("state_id"),
+            QuestionState.revealed_at.is_(None),
+            QuestionState.solved_at.is_(None),
+            QuestionState.attempts < bindparam("max_attempts"),
+        )
+        .values(values)
+        .returning(QuestionState.wrong)
+    )
+
+
+_CLAIM = {correct: _claim(correct) for correct in (True, False)}
+_TOUCH = (
+    update(QuestionState)
+    .where(QuestionState.id == bindparam("state_id"))
+    .values(last_attempt_at=bindparam("now"))
+    .returning(QuestionState.revealed_at, QuestionState.solved_at)
+)
+_COUNT = update(Attempt).where(Attempt.id == bindparam("attempt_id")).values(
+    counted=True, credit=bindparam("credit", type_=Float)
+)
+
+
+def practice_note(served: ServedBank, question: Question, state: QuestionState, last: Attempt | None) -> str:
+    """Why the answer shown next to a question did not change the score: read off the stored rows."""
+    if last is None or last.counted or last.status == Status.INVALID.value:
         return ""
-    # _take_attempt re-read the state, so a concurrent reveal or solve is reported as such.
+    if served.is_closed(last.created_at):
+        return CLOSED_PRACTICE
     if state.revealed_at is not None:
-        return "You revealed the solution: this answer is practice and does not change your score."
+        return REVEALED_PRACTICE
     if state.solved_at is not None:
-        return "You already solved this question: this answer is practice."
+        return SOLVED_PRACTICE
+    return used_all_attempts(question)
+
+
+def used_all_attempts(question: Question) -> str:
     return (
         f"You have used all {question.max_attempts} attempts: this answer was graded as practice "
         "and does not change your score."
     )
 
 
-def _take_attempt(state: QuestionState, question: Question) -> bool:
-    """Atomically claim one counted attempt; concurrent submits can never exceed max_attempts."""
-    stmt = (
-        update(QuestionState)
-        .where(
-            QuestionState.id == state.id,
-            QuestionState.revealed_at.is_(None),
-            QuestionState.solved_at.is_(None),
-        )
-        .values(attempts=QuestionState.attempts + 1)
-        .returning(QuestionState.attempts, QuestionState.wrong, QuestionState.credit, QuestionState.first_score)
-        .execution_options(synchronize_session=False)
-    )
-    if question.max_attempts is not None:
-        stmt = stmt.where(QuestionState.attempts < question.max_attempts)
-    claimed = db.session.execute(stmt).one_or_none()
-    if claimed is None:
-        db.session.refresh(state)  # so the caller can say whether it was solved, revealed or used up
-        return False
-    # The values as of the row lock this update holds, without a second query.
-    for name, value in claimed._mapping.items():
-        set_committed_value(state, name, value)
-    return True
+def submit_answer(
+    user_id: int,
+    served: ServedBank,
+    question: Question,
+    target: Answerable,
+    raw: str,
+    *,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> SubmitOutcome:
+    """Grade one answer and record it: a row per answer, and a counted attempt when one is left.
+
+    Core statements on the session's connection, prepared once: the row is inserted first (a taken
+    token inserts nothing, so a double-submitted form is recorded once without a savepoint), then
+    the attempt is claimed and credited in one UPDATE. Nothing but these statements runs between
+    the first write and the caller's commit, so SQLite's write lock is held for microseconds.
+    """
+    now = now or utcnow()
+    result = grade(question.answer_spec(), target.answer, raw)
+    conn = db.session.connection()
+    attempt_id = conn.execute(
+        _INSERT_ATTEMPT[conn.dialect.name],
+        {
+            "user_id": user_id,
+            "week": served.week,
+            "question_id": question.id,
+            "variant_id": target.variant_id,
+            "bank_hash": served.version.content_hash,
+            "seed": target.seed,
+            "raw_answer": raw,
+            "status": result.status.value,
+            "score": result.score,
+            "message": result.message,
+            "mistake": result.mistake,
+            "parsed": result.value,
+            "idempotency_key": idempotency_key,
+            "created_at": now,
+        },
+    ).scalar()
+    if attempt_id is None:  # the token is taken: the same form sent twice, one after the other or at once
+        previous = conn.execute(
+            select(Attempt.id, Attempt.user_id, Attempt.status, Attempt.score, Attempt.message,
+                   Attempt.parsed, Attempt.mistake, Attempt.counted)
+            .where(Attempt.idempotency_key == idempotency_key)
+        ).one()  # fmt: skip
+        if previous.user_id != user_id:  # somebody else's token: never reuse it
+            return submit_answer(user_id, served, question, target, raw, idempotency_key=None, now=now)
+        stored = Grade(Status(previous.status), previous.score, previous.message, previous.parsed, previous.mistake)
+        return SubmitOutcome(stored, previous.id, previous.counted, "This answer was already received.", duplicate=True)
+    if result.status is Status.INVALID:
+        return SubmitOutcome(result, attempt_id, False, NOT_GRADED)
+    params = {"state_id": target.state_id, "now": now}
+    if served.is_closed(now):
+        conn.execute(_TOUCH, params)
+        return SubmitOutcome(result, attempt_id, False, CLOSED_PRACTICE)
+    correct = result.status is Status.CORRECT
+    max_attempts = UNLIMITED if question.max_attempts is None else question.max_attempts
+    claimed = None
+    if target.can_count(question):  # otherwise it cannot count now either: skip the claim
+        claimed = conn.execute(
+            _CLAIM[correct], {**params, "score": result.score, "penalty": question.penalty, "max_attempts": max_attempts}
+        ).first()
+    if claimed is None:  # solved, revealed or out of attempts, as of the row lock: say which
+        revealed_at, solved_at = conn.execute(_TOUCH, params).one()
+        if revealed_at is not None:
+            note = REVEALED_PRACTICE
+        elif solved_at is not None:
+            note = SOLVED_PRACTICE
+        else:
+            note = used_all_attempts(question)
+        return SubmitOutcome(result, attempt_id, False, note)
+    wrong_before = claimed.wrong - (0 if correct else 1)
+    credit = max(0.0, result.score - question.penalty * wrong_before)
+    conn.execute(_COUNT, {"attempt_id": attempt_id, "credit": credit})
+    return SubmitOutcome(result, attempt_id, True)
 
 
-def _apply_credit(
-    state: QuestionState, question: Question, result: Grade, attempt: Attempt, now: datetime
-) -> None:
-    credit = max(0.0, result.score - question.penalty * state.wrong)
-    attempt.counted = True
-    attempt.credit = credit
-    if state.first_score is None:
-        state.first_score = result.score
-    state.credit = max(state.credit, credit)
-    if result.status is Status.CORRECT:
-        state.solved_at = now
-        state.attempts_to_correct = state.attempts
-    else:
-        state.wrong += 1
-
-
-def _replay(previous: Attempt) -> SubmitOutcome:
-    stored = Grade(Status(previous.status), previous.score, previous.message, previous.parsed, previous.mistake)
-    return SubmitOutcome(stored, previous, previous.counted, "This answer was already received.", duplicate=True)
-
-
-def last_attempts(user: User, week: int) -> dict[str, Attempt]:
+def last_attempts(user: Account, week: int) -> dict[str, Attempt]:
     """The latest attempt on each question's current variant, for feedback next to the question."""
     rows = db.session.scalars(
         select(Attempt)
@@ -329,7 +415,7 @@ class WeekProgress:
         return 100.0 * self.points / self.total if self.total else 0.0
 
 
-def week_progress(user: User, served: Sequence[ServedBank]) -> dict[int, WeekProgress]:
+def week_progress(user: Account, served: Sequence[ServedBank]) -> dict[int, WeekProgress]:
     states = db.session.scalars(
         select(QuestionState).where(
             QuestionState.user_id == user.id, QuestionState.week.in_([sb.week for sb in served])

@@ -18,6 +18,7 @@ from quizserver.accounts import (
     valid_password_token,
 )
 from quizserver.extensions import db, limiter
+from quizserver.models import User
 
 from . import bp
 from .forms import ChangePasswordForm, LoginForm, NewPasswordForm, SignupForm
@@ -126,14 +127,15 @@ def account_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            change_password(current_user, form.current.data or "", form.password.data or "")
+            user = db.session.get_one(User, current_user.id)
+            change_password(user, form.current.data or "", form.password.data or "")
         except WrongPassword as exc:
             form.current.errors = [str(exc)]
         except AccountError as exc:
             form.password.errors = [str(exc)]
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # this session carries the new version; every other one ends
+            login_user(user)  # this session carries the new version; every other one ends
             flash("Your password is changed. You are logged out everywhere else.", "success")
             return redirect(url_for("auth.account_password"))
     return render_template("auth/account.html", form=form)

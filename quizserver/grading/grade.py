@@ -20,6 +20,7 @@ NOT_CORRECT = "Not correct."
 ROUNDING_WINDOW = 10.0
 # Factors a lone number is checked against: a random wrong answer is always *some* multiple of a scalar key.
 SCALAR_FACTORS = (2.0, 3.0, 4.0, 10.0, 100.0, 1000.0, 0.5, 1 / 3, 0.25, 0.1, 0.01, 0.001)
+_SCALAR_CANDIDATES = np.array(SCALAR_FACTORS + tuple(-c for c in SCALAR_FACTORS))
 _WHOLE_NUMBER_SLACK = 1e-9
 
 Grader = Callable[[AnswerSpec, Any, str], Grade]
@@ -43,7 +44,7 @@ def _key_array(key: Any) -> np.ndarray:
         raise ValueError(f"the answer key is not a number or a rectangular array: {error}") from None
     if array.ndim > 2 or array.size == 0:
         raise ValueError(f"the answer key must be a number, vector or matrix, got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
+    if not np.isfinite(array).all():
         raise ValueError("the answer key contains nan or inf")
     return array
 
@@ -73,7 +74,7 @@ def _describe_tolerance(key: np.ndarray, tolerance: Tolerance) -> str:
 
 
 def _is_zero(key: np.ndarray, tolerance: Tolerance) -> bool:
-    return bool(np.all(np.abs(key) <= tolerance.atol))
+    return bool((np.abs(key) <= tolerance.atol).all())
 
 
 def _constant_factor(answer: np.ndarray, key: np.ndarray, tolerance: Tolerance) -> float | None:
@@ -82,29 +83,32 @@ def _constant_factor(answer: np.ndarray, key: np.ndarray, tolerance: Tolerance) 
         return None
     with np.errstate(all="ignore"):
         if np.count_nonzero(np.abs(key) > tolerance.atol) >= 2:
-            candidates: tuple[float, ...] = (float(np.vdot(answer, key) / np.vdot(key, key)),)
+            factors = np.array([np.vdot(answer, key) / np.vdot(key, key)], dtype=np.float64)
         else:
-            candidates = SCALAR_FACTORS + tuple(-c for c in SCALAR_FACTORS)
-        for factor in candidates:
-            if not np.isfinite(factor) or abs(factor) < 1e-6:
-                continue
-            # c ≈ 1 is a rounding slip and c ≈ -1 a flipped sign, both reported on their own.
-            if abs(abs(factor) - 1) <= max(tolerance.rtol, 1e-9) * ROUNDING_WINDOW:
-                continue
-            if np.all(within(answer, factor * key, tolerance)):
-                return factor
-    return None
+            factors = _SCALAR_CANDIDATES
+        # Every candidate at once: one vectorised test instead of a loop over numpy calls.
+        # c ≈ 1 is a rounding slip and c ≈ -1 a flipped sign, both reported on their own.
+        factors = factors[
+            np.isfinite(factors)
+            & (np.abs(factors) >= 1e-6)
+            & (np.abs(np.abs(factors) - 1) > max(tolerance.rtol, 1e-9) * ROUNDING_WINDOW)
+        ]
+        if factors.size == 0:
+            return None
+        scaled = factors.reshape((-1,) + (1,) * key.ndim) * key
+        hits = np.flatnonzero(within(answer, scaled, tolerance).reshape(factors.size, -1).all(axis=1))
+    return float(factors[hits[0]]) if hits.size else None
 
 
 def diagnose(answer: np.ndarray, key: np.ndarray, tolerance: Tolerance) -> tuple[str, str] | None:
     """Name a recognisable mistake in a wrong answer of the key's shape: (mistake, sentence)."""
-    if not _is_zero(key, tolerance) and np.all(within(answer, -key, tolerance)):
+    if not _is_zero(key, tolerance) and within(answer, -key, tolerance).all():
         return "sign", "The sign is flipped."
     if (
         key.ndim == 2
         and key.shape[0] == key.shape[1] > 1
-        and not np.all(within(key.T, key, tolerance))
-        and np.all(within(answer, key.T, tolerance))
+        and not within(key.T, key, tolerance).all()
+        and within(answer, key.T, tolerance).all()
     ):
         return "transposed", "It equals the expected answer transposed."
     factor = _constant_factor(answer, key, tolerance)
@@ -112,7 +116,7 @@ def diagnose(answer: np.ndarray, key: np.ndarray, tolerance: Tolerance) -> tuple
         return "factor", f"It is off by a constant factor of about {format_number(factor, 3)}."
     with np.errstate(all="ignore"):
         close = np.abs(answer - key) <= ROUNDING_WINDOW * _bound(key, tolerance)
-    if np.all(close):
+    if close.all():
         return "rounding", (
             f"Close, but not within the tolerance ({_describe_tolerance(key, tolerance)}): keep more digits."
         )

@@ -12,7 +12,7 @@ from quizserver.catalog import ServedBank
 from quizserver.grading import format_answer
 from quizserver.models import Attempt, QuestionState
 from quizserver.render import render_template
-from quizserver.services import may_practise, solution_visible
+from quizserver.services import may_practise, practice_note, solution_visible
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ class QuestionView:
     can_practise: bool
     token: str
     unavailable: str = ""
+    practice_note: str = ""  # why the answer shown did not change the score
 
     @property
     def solved(self) -> bool:
@@ -140,6 +141,7 @@ def question_view(
         attempts_left=left,
         can_practise=may_practise(served, question, state),
         token=secrets.token_urlsafe(16),
+        practice_note=practice_note(served, question, state, last),
     )
 
 

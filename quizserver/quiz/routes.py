@@ -11,6 +11,7 @@ from quizserver.catalog import ServedBank, WeekStatus, served_bank, served_banks
 from quizserver.extensions import db
 from quizserver.models import QuestionState
 from quizserver.services import (
+    answerable,
     ensure_states,
     last_attempts,
     new_variant,
@@ -65,16 +66,19 @@ def week(week: int) -> str:
         served=served,
         questions=questions,
         progress=progress,
-        answer_form=AnswerForm(),
-        action_form=ActionForm(),
         closed=served.is_closed(),
     )
 
 
-def _state_for(served: ServedBank, question_id: str) -> tuple:
+def _question(served: ServedBank, question_id: str) -> Question:
     question = served.bank.question(question_id)
     if question is None:
         abort(404, "There is no such question.")
+    return question
+
+
+def _state_for(served: ServedBank, question_id: str) -> tuple[Question, QuestionState]:
+    question = _question(served, question_id)
     state = db.session.scalar(
         select(QuestionState)
         .options(joinedload(QuestionState.variant))  # grading needs the variant: one query, not two
@@ -108,8 +112,6 @@ def _question_fragment(served: ServedBank, question: Question, state: QuestionSt
         "quiz/_question.html",
         served=served,
         qv=question_view(number, question, served, state, last),
-        answer_form=AnswerForm(),
-        action_form=ActionForm(),
         note=note,
     )
 
@@ -146,20 +148,26 @@ def answer(week: int, question_id: str) -> Response | tuple[Response, int]:
             return jsonify(error=message), 400
         flash(message, "error")
         return _back_to(week, question_id)
-    question, state = _state_for(served, question_id)
+    question = _question(served, question_id)
+    target = answerable(current_user.id, week, question_id)
+    if target is None:  # answering before the page created the variant: create it now
+        if question_id not in ensure_states(current_user, served).states:
+            abort(404, "This question is not available right now.")
+        target = answerable(current_user.id, week, question_id)
+        assert target is not None
     if question.is_choice:
-        raw = choice_ids(choice_order(question, state.variant.choice_order), request.form.getlist("choice"))
+        raw = choice_ids(choice_order(question, target.choice_order), request.form.getlist("choice"))
     else:
         raw = form.answer.data or ""
-    outcome = submit_answer(current_user, served, question, state, raw, idempotency_key=form.token.data or None)
+    outcome = submit_answer(current_user.id, served, question, target, raw, idempotency_key=form.token.data or None)
     db.session.commit()
     note = outcome.note if outcome.grade.status.value != "invalid" else ""
     if _wants_json():
+        state = db.session.get_one(QuestionState, target.state_id)
         return _json_reply(
             served, question, state, note, status=outcome.grade.status.value, message=outcome.grade.message
         )
-    if note:
-        flash(note, "info")
+    # The page shows the stored attempt next to the question, with why it did not count: no flash needed.
     return _back_to(week, question_id)
 
 

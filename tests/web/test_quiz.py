@@ -242,3 +242,41 @@ def test_choice_inputs_post_shuffled_positions_not_the_authors_ids(app, client, 
     assert sorted(order) == ["a", "b", "c"]
     answer(client, 1, "relu", ["a"])
     assert state_of(app, student.id, 1, "relu").credit == 1.0
+
+
+def _feedback(page: str, question_id: str) -> str:
+    return re.search(rf'id="q-{question_id}-feedback"(.*?)</div>', page, re.S).group(1)
+
+
+@pytest.mark.parametrize(
+    ("setup", "note"),
+    [
+        ("solve", "You already solved this question: this answer is practice."),
+        ("reveal", "You revealed the solution: this answer is practice"),
+    ],
+)
+def test_a_practice_answer_says_why_next_to_its_feedback(app, client, student, setup, note):
+    week_page(client)
+    key = key_of(app, student.id, 1, "scale")
+    if setup == "solve":
+        answer(client, 1, "scale", typed(key))
+    else:
+        post_action(client, 1, "scale", "reveal")
+    response = answer(client, 1, "scale", typed(key * 2))
+    # The note is read off the stored attempt, so a plain form post needs no flash in the cookie.
+    assert response.status_code == 302 and response.headers.get("Set-Cookie") is None
+    assert note in _feedback(week_page(client), "scale")
+
+
+def test_counted_and_invalid_answers_carry_no_practice_note(app, client, student):
+    week_page(client)
+    answer(client, 1, "scale", "not a number")
+    assert "practice" not in _feedback(week_page(client), "scale")
+    answer(client, 1, "scale", typed(key_of(app, student.id, 1, "scale") * 2))
+    assert "practice" not in _feedback(week_page(client), "scale")
+
+
+def test_the_closed_week_note_stays_next_to_the_answer(app, client, student):
+    week_page(client, 2)
+    answer(client, 2, "double", typed(key_of(app, student.id, 2, "double")))
+    assert "This week is closed: the answer was graded as practice" in _feedback(week_page(client, 2), "double")
