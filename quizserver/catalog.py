@@ -63,12 +63,12 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def parse_version(version: VersionRef | BankVersion) -> Bank:
+def parse_version(version: VersionRef) -> Bank:
     bank = _parsed.get(version.content_hash)
     if bank is not None:
         return bank
     # The source is read only when this worker has not parsed this version yet.
-    source = version.source if isinstance(version, BankVersion) else db.session.get_one(BankVersion, version.id).source
+    source = db.session.get_one(BankVersion, version.id).source
     parsed, problems = load_bank(source, version.path)
     if parsed is None:  # only reachable if the stored source was edited by hand
         raise RuntimeError(f"stored bank {version.path} no longer loads: {problems[0]}")

@@ -147,13 +147,14 @@ def new_variant(user: Account, served: ServedBank, question: Question, state: Qu
     return True
 
 
+def can_still_count(question: Question, attempts: int, finished: bool) -> bool:
+    """An answer can change the score until the question is solved or revealed (finished) or out of attempts."""
+    return not finished and (question.max_attempts is None or attempts < question.max_attempts)
+
+
 def may_practise(served: ServedBank, question: Question, state: QuestionState) -> bool:
-    return bool(
-        state.solved_at
-        or state.revealed_at
-        or served.is_closed()
-        or (question.max_attempts is not None and state.attempts >= question.max_attempts)
-    )
+    finished = state.solved_at is not None or state.revealed_at is not None
+    return served.is_closed() or not can_still_count(question, state.attempts, finished)
 
 
 def reveal(state: QuestionState, now: datetime | None = None) -> None:
@@ -184,7 +185,7 @@ class Answerable:
 
     def can_count(self, question: Question) -> bool:
         """False once solved, revealed or out of attempts: none of these ever goes back."""
-        return not self.finished and (question.max_attempts is None or self.attempts < question.max_attempts)
+        return can_still_count(question, self.attempts, self.finished)
 
 
 _ANSWERABLE = (
@@ -296,14 +297,15 @@ def practice_note(served: ServedBank, question: Question, state: QuestionState, 
         return ""
     if served.is_closed(last.created_at):
         return CLOSED_PRACTICE
-    if state.revealed_at is not None:
+    return _not_counted(question, state.revealed_at, state.solved_at)
+
+
+def _not_counted(question: Question, revealed_at: datetime | None, solved_at: datetime | None) -> str:
+    """Why an answer to an open week did not count: revealed, solved, or out of attempts."""
+    if revealed_at is not None:
         return REVEALED_PRACTICE
-    if state.solved_at is not None:
+    if solved_at is not None:
         return SOLVED_PRACTICE
-    return used_all_attempts(question)
-
-
-def used_all_attempts(question: Question) -> str:
     return (
         f"You have used all {question.max_attempts} attempts: this answer was graded as practice "
         "and does not change your score."
@@ -374,13 +376,7 @@ def submit_answer(
         ).first()
     if claimed is None:  # solved, revealed or out of attempts, as of the row lock: say which
         revealed_at, solved_at = conn.execute(_TOUCH, params).one()
-        if revealed_at is not None:
-            note = REVEALED_PRACTICE
-        elif solved_at is not None:
-            note = SOLVED_PRACTICE
-        else:
-            note = used_all_attempts(question)
-        return SubmitOutcome(result, attempt_id, False, note)
+        return SubmitOutcome(result, attempt_id, False, _not_counted(question, revealed_at, solved_at))
     wrong_before = claimed.wrong - (0 if correct else 1)
     credit = max(0.0, result.score - question.penalty * wrong_before)
     conn.execute(_COUNT, {"attempt_id": attempt_id, "credit": credit})

@@ -44,16 +44,17 @@ def set_pragmas(dbapi_connection: sqlite3.Connection) -> None:
 
 
 class QueuedWritesCursor(sqlite3.Cursor):
-    def execute(self, sql: str, parameters: Any = (), /) -> QueuedWritesCursor:
+    def _queue_if_write(self, sql: str) -> None:
         connection = self.connection
         if isinstance(connection, QueuedWritesConnection) and sql.lstrip()[:7].upper().startswith(WRITES):
             connection.queue_for_write()
+
+    def execute(self, sql: str, parameters: Any = (), /) -> QueuedWritesCursor:
+        self._queue_if_write(sql)
         return super().execute(sql, parameters)
 
     def executemany(self, sql: str, seq_of_parameters: Any, /) -> QueuedWritesCursor:
-        connection = self.connection
-        if isinstance(connection, QueuedWritesConnection) and sql.lstrip()[:7].upper().startswith(WRITES):
-            connection.queue_for_write()
+        self._queue_if_write(sql)
         return super().executemany(sql, seq_of_parameters)
 
 
