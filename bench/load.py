@@ -135,6 +135,18 @@ class Server:
         return total
 
 
+def database_cpu_seconds() -> float:
+    """CPU time used so far by the PostgreSQL server processes on this host (0 for SQLite, which runs in the workers)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):
+            text = stat.read_text()
+            if "(postgres)" in text.split(")", 1)[0] + ")":
+                fields = text.rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 @contextmanager
 def gunicorn(database_url: str, workdir: Path, workers: int = 2) -> Iterator[Server]:
     port = free_port()
@@ -394,7 +406,7 @@ def run_load(args: argparse.Namespace) -> int:
             # during the run (other tenants, clock changes) weighs on both sides of the ratio alike.
             hello: list[Tally] = []
             submit: list[Tally] = []
-            hello_time = submit_time = hello_cpu = submit_cpu = hello_own = submit_own = 0.0
+            hello_time = submit_time = hello_cpu = submit_cpu = hello_own = submit_own = submit_db = 0.0
             for round_number in range(args.rounds):
                 cpu, own = server.cpu_seconds(), time.process_time()
                 tallies, elapsed = drive(browsers, ping_once, args.seconds / args.rounds)
@@ -402,11 +414,12 @@ def run_load(args: argparse.Namespace) -> int:
                 hello_time += elapsed
                 hello_cpu += server.cpu_seconds() - cpu
                 hello_own += time.process_time() - own
-                cpu, own = server.cpu_seconds(), time.process_time()
+                cpu, own, dbcpu = server.cpu_seconds(), time.process_time(), database_cpu_seconds()
                 tallies, elapsed = drive(browsers, submit_once, args.seconds / args.rounds, seed=round_number)
                 submit += tallies
                 submit_time += elapsed
                 submit_cpu += server.cpu_seconds() - cpu
+                submit_db += database_cpu_seconds() - dbcpu
                 submit_own += time.process_time() - own
         acknowledged = [t for tally in submit for t in tally.acknowledged]
         check = compare(url, acknowledged)
@@ -425,7 +438,8 @@ def run_load(args: argparse.Namespace) -> int:
     print(
         f"hello: {hello_count} requests, p99 {percentile([x for t in hello for x in t.latencies], 0.99) * 1000:.1f} ms; "
         f"worker CPU per request: hello {1000 * hello_cpu / max(hello_count, 1):.2f} ms, "
-        f"submit {1000 * submit_cpu / max(len(latencies), 1):.2f} ms; load average {os.getloadavg()[0]:.1f}"
+        f"submit {1000 * submit_cpu / max(len(latencies), 1):.2f} ms; database server CPU per submit "
+        f"{1000 * submit_db / max(len(latencies), 1):.2f} ms (a PostgreSQL on this host); load average {os.getloadavg()[0]:.1f}"
     )
     print(
         f"client CPU per request: hello {1000 * hello_own / max(hello_count, 1):.2f} ms, "

@@ -10,7 +10,7 @@ from flask import Flask, render_template
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import sqlite
+from . import postgres, sqlite
 from .config import PROJECT_ROOT, from_environment, resolve_secret_key, sqlite_url
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -35,8 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         DEBUG=settings["ENV"] == "development",
         SECRET_KEY=resolve_secret_key(settings, app.instance_path, cli=running_cli),
         SQLALCHEMY_DATABASE_URI=database_url,
-        # A SQLite file never drops a connection: the ping would only cost a query per request.
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not database_url.startswith("sqlite"), **sqlite.engine_options(database_url)},
+        SQLALCHEMY_ENGINE_OPTIONS=sqlite.engine_options(database_url),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings["ENV"] == "production",
@@ -51,6 +50,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(extra)
 
     db.init_app(app)
+    if postgres.is_postgres(database_url):
+        with app.app_context():
+            postgres.install(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

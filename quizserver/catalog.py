@@ -82,9 +82,12 @@ _CURRENT = select(BankVersion.id, BankVersion.week, BankVersion.content_hash, Ba
 )
 
 
+def serve(ref: VersionRef) -> ServedBank:
+    return ServedBank(ref, parse_version(ref))
+
+
 def _served(rows: Any) -> list[ServedBank]:
-    refs = [VersionRef(*row) for row in rows]
-    return [ServedBank(ref, parse_version(ref)) for ref in refs]
+    return [serve(VersionRef(*row)) for row in rows]
 
 
 def served_banks() -> list[ServedBank]:

@@ -13,7 +13,8 @@ from sqlalchemy import Float, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .bank import Bank, Problem, Question, bank_paths, load_bank_file
-from .catalog import ServedBank
+from . import postgres
+from .catalog import ServedBank, VersionRef
 from .config import PROJECT_ROOT
 from .extensions import db
 from .grading import Grade, Status, grade
@@ -210,6 +211,32 @@ def answerable(user_id: int, week: int, question_id: str) -> Answerable | None:
     return Answerable(*row) if row else None
 
 
+_ANSWER_TARGET = (
+    select(BankVersion.id, BankVersion.week, BankVersion.content_hash, BankVersion.path, *_ANSWERABLE.selected_columns)
+    .select_from(BankVersion)
+    .outerjoin(
+        QuestionState,
+        (QuestionState.user_id == bindparam("user_id"))
+        & (QuestionState.week == BankVersion.week)
+        & (QuestionState.question_id == bindparam("question_id")),
+    )
+    .outerjoin(Variant, Variant.id == QuestionState.variant_id)
+    .where(BankVersion.week == bindparam("week"), BankVersion.is_current.is_(True))
+)
+
+
+def answer_target(user_id: int, week: int, question_id: str) -> tuple[VersionRef | None, Answerable | None]:
+    """The week's current bank version and the student's state on the question, in one query: an
+    answer's reads before it is graded are this and the signed-in user, nothing else."""
+    row = db.session.connection().execute(
+        _ANSWER_TARGET, {"user_id": user_id, "week": week, "question_id": question_id}
+    ).first()
+    if row is None:
+        return None, None
+    ref = VersionRef(*row[:4])
+    return ref, (Answerable(*row[4:]) if row[4] is not None else None)
+
+
 @dataclass(frozen=True)
 class SubmitOutcome:
     grade: Grade
@@ -246,7 +273,11 @@ def _insert_attempt(dialect: str) -> Any:
     )
 
 
-_INSERT_ATTEMPT = {dialect: _insert_attempt(dialect) for dialect in ("postgresql", "sqlite")}
+_INSERT_ATTEMPT = {
+    "sqlite": _insert_attempt("sqlite"),
+    # On PostgreSQL it records only invalid answers, which write nothing else: one statement, no BEGIN.
+    "postgresql": _insert_attempt("postgresql").execution_options(**{postgres.SELF_CONTAINED: True}),
+}
 
 
 def _claim(correct: bool) -> Any:
@@ -312,6 +343,57 @@ def _not_counted(question: Question, revealed_at: datetime | None, solved_at: da
     )
 
 
+def _answer_in_one_statement(correct: bool) -> Any:
+    """PostgreSQL: claim-or-touch the state and insert the attempt row in one statement (no BEGIN, no COMMIT).
+
+        WITH claim AS (UPDATE question_states … WHERE <an attempt is left> AND <the token is unused> RETURNING wrong),
+             touch AS (UPDATE question_states SET last_attempt_at … WHERE <nothing was claimed> … RETURNING …),
+             ins AS (INSERT INTO attempts … SELECT …, <claimed?>, <credit> WHERE <the token is unused> RETURNING id)
+        SELECT <ins.id>, <claim.wrong>, <touch.revealed_at>, <touch.solved_at>
+
+    The statement is atomic, and the claim's row lock orders concurrent answers as the separate UPDATE
+    does on SQLite. A token already stored inserts nothing and claims nothing; the same token sent twice
+    at once makes the second statement fail on the unique token, which undoes its claim as well.
+    """
+    from sqlalchemy import Boolean, exists, insert
+
+    token_taken = exists().where(Attempt.idempotency_key == bindparam("idempotency_key"))
+    claim = _claim(correct).where(bindparam("may_count", type_=Boolean), ~token_taken).cte("claim")
+    claimed = exists(select(claim.c.wrong))
+    touch = (
+        update(QuestionState)
+        .where(QuestionState.id == bindparam("state_id"), ~claimed, ~token_taken)
+        .values(last_attempt_at=bindparam("now"))
+        .returning(QuestionState.revealed_at, QuestionState.solved_at)
+        .cte("touch")
+    )
+    wrong_before = claim.c.wrong - (0 if correct else 1)
+    score = bindparam("score", type_=Float)
+    credit = select(func.greatest(0.0, score - bindparam("penalty", type_=Float) * wrong_before)).scalar_subquery()
+    columns = Attempt.__table__.c
+    # Named apart from the columns: a parameter named like a column would be SET by both UPDATEs.
+    row = select(
+        *(bindparam(f"attempt_{name}", type_=columns[name].type) for name in _ATTEMPT_COLUMNS),
+        claimed,
+        func.coalesce(credit, 0.0),
+    )
+    ins = (
+        insert(Attempt)
+        .from_select([*_ATTEMPT_COLUMNS, "counted", "credit"], row.where(~token_taken))
+        .returning(Attempt.id)
+        .cte("ins")
+    )
+    return select(
+        select(ins.c.id).scalar_subquery(),
+        select(claim.c.wrong).scalar_subquery(),
+        select(touch.c.revealed_at).scalar_subquery(),
+        select(touch.c.solved_at).scalar_subquery(),
+    ).execution_options(**{postgres.SELF_CONTAINED: True})
+
+
+_ANSWER_IN_ONE_STATEMENT = {correct: _answer_in_one_statement(correct) for correct in (True, False)}
+
+
 def submit_answer(
     user_id: int,
     served: ServedBank,
@@ -324,63 +406,94 @@ def submit_answer(
 ) -> SubmitOutcome:
     """Grade one answer and record it: a row per answer, and a counted attempt when one is left.
 
-    Core statements on the session's connection, prepared once: the row is inserted first (a taken
-    token inserts nothing, so a double-submitted form is recorded once without a savepoint), then
-    the attempt is claimed and credited in one UPDATE. Nothing but these statements runs between
-    the first write and the caller's commit, so SQLite's write lock is held for microseconds.
+    Core statements on the session's connection, prepared once. On PostgreSQL all of it is one
+    statement (`_answer_in_one_statement`), so an answer costs one round trip to the database. On
+    SQLite the row is inserted first (a taken token inserts nothing, so a double-submitted form is
+    recorded once without a savepoint), then the attempt is claimed and credited in one UPDATE;
+    nothing else runs between the first write and the caller's commit, so SQLite's write lock is held
+    for microseconds.
     """
     now = now or utcnow()
     result = grade(question.answer_spec(), target.answer, raw)
     conn = db.session.connection()
-    attempt_id = conn.execute(
-        _INSERT_ATTEMPT[conn.dialect.name],
-        {
-            "user_id": user_id,
-            "week": served.week,
-            "question_id": question.id,
-            "variant_id": target.variant_id,
-            "bank_hash": served.version.content_hash,
-            "seed": target.seed,
-            "raw_answer": raw,
-            "status": result.status.value,
-            "score": result.score,
-            "message": result.message,
-            "mistake": result.mistake,
-            "parsed": result.value,
-            "idempotency_key": idempotency_key,
-            "created_at": now,
-        },
-    ).scalar()
+    params: dict[str, Any] = {
+        "user_id": user_id,
+        "week": served.week,
+        "question_id": question.id,
+        "variant_id": target.variant_id,
+        "bank_hash": served.version.content_hash,
+        "seed": target.seed,
+        "raw_answer": raw,
+        "status": result.status.value,
+        "score": result.score,
+        "message": result.message,
+        "mistake": result.mistake,
+        "parsed": result.value,
+        "idempotency_key": idempotency_key,
+        "created_at": now,
+    }
+    closed = served.is_closed(now)
+    if conn.dialect.name == "postgresql" and result.status is not Status.INVALID:
+        correct = result.status is Status.CORRECT
+        statement = _ANSWER_IN_ONE_STATEMENT[correct]
+        params = {f"attempt_{name}": value for name, value in params.items()} | {
+            "idempotency_key": idempotency_key, "score": result.score, "state_id": target.state_id, "now": now,
+            "penalty": question.penalty,
+            "max_attempts": UNLIMITED if question.max_attempts is None else question.max_attempts,
+            "may_count": not closed and target.can_count(question),
+        }  # fmt: skip
+        try:
+            with postgres.statement_scope(db.session) as scoped:
+                attempt_id, claimed_wrong, revealed_at, solved_at = scoped.execute(statement, params).one()
+        except IntegrityError as exc:
+            if not postgres.violates(exc, "uq_attempts_idempotency_key"):
+                raise
+            attempt_id = None  # the same form sent twice at once: the other one was recorded
+        if attempt_id is None:
+            return _already_received(conn, user_id, served, question, target, raw, idempotency_key, now)
+        if claimed_wrong is not None:
+            return SubmitOutcome(result, attempt_id, True)
+        return SubmitOutcome(result, attempt_id, False, CLOSED_PRACTICE if closed else _not_counted(question, revealed_at, solved_at))
+
+    attempt_id = conn.execute(_INSERT_ATTEMPT[conn.dialect.name], params).scalar()
     if attempt_id is None:  # the token is taken: the same form sent twice, one after the other or at once
-        previous = conn.execute(
-            select(Attempt.id, Attempt.user_id, Attempt.status, Attempt.score, Attempt.message,
-                   Attempt.parsed, Attempt.mistake, Attempt.counted)
-            .where(Attempt.idempotency_key == idempotency_key)
-        ).one()  # fmt: skip
-        if previous.user_id != user_id:  # somebody else's token: never reuse it
-            return submit_answer(user_id, served, question, target, raw, idempotency_key=None, now=now)
-        stored = Grade(Status(previous.status), previous.score, previous.message, previous.parsed, previous.mistake)
-        return SubmitOutcome(stored, previous.id, previous.counted, "This answer was already received.", duplicate=True)
+        return _already_received(conn, user_id, served, question, target, raw, idempotency_key, now)
     if result.status is Status.INVALID:
         return SubmitOutcome(result, attempt_id, False, NOT_GRADED)
-    params = {"state_id": target.state_id, "now": now}
-    if served.is_closed(now):
-        conn.execute(_TOUCH, params)
+    state = {"state_id": target.state_id, "now": now}
+    if closed:
+        conn.execute(_TOUCH, state)
         return SubmitOutcome(result, attempt_id, False, CLOSED_PRACTICE)
     correct = result.status is Status.CORRECT
     max_attempts = UNLIMITED if question.max_attempts is None else question.max_attempts
     claimed = None
     if target.can_count(question):  # otherwise it cannot count now either: skip the claim
         claimed = conn.execute(
-            _CLAIM[correct], {**params, "score": result.score, "penalty": question.penalty, "max_attempts": max_attempts}
+            _CLAIM[correct], {**state, "score": result.score, "penalty": question.penalty, "max_attempts": max_attempts}
         ).first()
     if claimed is None:  # solved, revealed or out of attempts, as of the row lock: say which
-        revealed_at, solved_at = conn.execute(_TOUCH, params).one()
+        revealed_at, solved_at = conn.execute(_TOUCH, state).one()
         return SubmitOutcome(result, attempt_id, False, _not_counted(question, revealed_at, solved_at))
     wrong_before = claimed.wrong - (0 if correct else 1)
     credit = max(0.0, result.score - question.penalty * wrong_before)
     conn.execute(_COUNT, {"attempt_id": attempt_id, "credit": credit})
     return SubmitOutcome(result, attempt_id, True)
+
+
+def _already_received(
+    conn: Any, user_id: int, served: ServedBank, question: Question, target: Answerable, raw: str,
+    idempotency_key: str | None, now: datetime,
+) -> SubmitOutcome:  # fmt: skip
+    """The token is stored: what that answer got, or, for somebody else's token, a new answer without one."""
+    previous = conn.execute(
+        select(Attempt.id, Attempt.user_id, Attempt.status, Attempt.score, Attempt.message,
+               Attempt.parsed, Attempt.mistake, Attempt.counted)
+        .where(Attempt.idempotency_key == idempotency_key)
+    ).one()  # fmt: skip
+    if previous.user_id != user_id:  # somebody else's token: never reuse it
+        return submit_answer(user_id, served, question, target, raw, idempotency_key=None, now=now)
+    stored = Grade(Status(previous.status), previous.score, previous.message, previous.parsed, previous.mistake)
+    return SubmitOutcome(stored, previous.id, previous.counted, "This answer was already received.", duplicate=True)
 
 
 def last_attempts(user: Account, week: int) -> dict[str, Attempt]:

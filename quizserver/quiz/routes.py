@@ -7,10 +7,11 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from quizserver.bank import Question
-from quizserver.catalog import ServedBank, WeekStatus, served_bank, served_banks
+from quizserver.catalog import ServedBank, WeekStatus, serve, served_bank, served_banks
 from quizserver.extensions import db
 from quizserver.models import QuestionState
 from quizserver.services import (
+    answer_target,
     answerable,
     ensure_states,
     last_attempts,
@@ -40,8 +41,9 @@ def weeks() -> str:
     return render_template("quiz/weeks.html", served=served, progress=progress, WeekStatus=WeekStatus)
 
 
-def _open_bank(week: int) -> ServedBank:
-    served = served_bank(week)
+def _open_bank(week: int, served: ServedBank | None = None) -> ServedBank:
+    """The week's bank (read now unless given), or 404 when there is none or it is not open yet."""
+    served = served or served_bank(week)
     if served is None:
         abort(404, f"There is no quiz for week {week}.")
     if served.status() is WeekStatus.UPCOMING and not current_user.is_staff:
@@ -140,7 +142,8 @@ def _json_reply(
 @bp.post("/weeks/<int:week>/<question_id>/answer")
 @login_required
 def answer(week: int, question_id: str) -> Response | tuple[Response, int]:
-    served = _open_bank(week)
+    ref, target = answer_target(current_user.id, week, question_id)
+    served = _open_bank(week, serve(ref) if ref else None)
     form = AnswerForm()
     if not form.validate_on_submit():
         message = "Your answer could not be read (the form expired or was too long). Please try again."
@@ -149,7 +152,6 @@ def answer(week: int, question_id: str) -> Response | tuple[Response, int]:
         flash(message, "error")
         return _back_to(week, question_id)
     question = _question(served, question_id)
-    target = answerable(current_user.id, week, question_id)
     if target is None:  # answering before the page created the variant: create it now
         if question_id not in ensure_states(current_user, served).states:
             abort(404, "This question is not available right now.")
