@@ -1,6 +1,7 @@
 """gunicorn settings: `gunicorn app:app` (or `gunicorn -c gunicorn.conf.py app:app`) reads this file.
 
-Environment: QUIZ_BIND (default 127.0.0.1:8000, the nginx upstream), QUIZ_WORKERS, QUIZ_THREADS.
+Environment: QUIZ_BIND (default 127.0.0.1:8000, the nginx upstream), QUIZ_WORKERS, QUIZ_THREADS
+(default 1 on SQLite, 2 on PostgreSQL).
 """
 import multiprocessing
 import os
@@ -10,10 +11,12 @@ bind = os.environ.get("QUIZ_BIND", "127.0.0.1:8000")
 # Grading is CPU work: one process per core (2n+1 covers time spent waiting on the database), capped
 # so a big machine does not open more database connections than PostgreSQL's max_connections allows.
 workers = int(os.environ.get("QUIZ_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 12)))
-# One thread per worker by default: grading and rendering are CPU work that threads would only share
-# under the GIL; more workers, not more threads, overlap the database round trips.
+# Threads per worker: on SQLite a request is CPU work from start to end (the database runs inside the
+# worker), so a second thread would only wait for the GIL. On PostgreSQL a request waits for the
+# database's answers (three round trips for an answer), and a second thread uses those waits.
 worker_class = "gthread"
-threads = int(os.environ.get("QUIZ_THREADS", 1))
+_on_postgresql = os.environ.get("QUIZ_DATABASE_URL", "").startswith("postgresql")
+threads = int(os.environ.get("QUIZ_THREADS", 2 if _on_postgresql else 1))
 # A worker takes a connection only when a thread is free to serve it. Waiting requests stay in the
 # kernel's accept queue, which every worker shares, so the first free worker takes the oldest: at a
 # deadline nobody waits behind a busy worker while another is idle. That rules out keep-alive (an idle

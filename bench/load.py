@@ -120,19 +120,20 @@ class Server:
     port: int
     process: subprocess.Popen
     log: Path
+    seen: dict[int, float] = field(default_factory=dict)  # worker pid -> its CPU seconds when last looked at
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(p) for p in children.read_text().split()] if children.exists() else []
 
     def cpu_seconds(self) -> float:
-        """CPU time the workers have used so far: the server's cost per request, whatever else runs."""
-        total = 0.0
+        """CPU time the workers have used so far: the server's cost per request, whatever else runs.
+        A worker that gunicorn replaced (max_requests) keeps the time it was last seen with."""
         for pid in self.worker_pids():
             with suppress(OSError):
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
+                self.seen[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(self.seen.values())
 
 
 def database_cpu_seconds() -> float:
