@@ -27,9 +27,12 @@ keepalive = 0
 # A request that takes longer than this is a stuck worker: kill and replace it.
 timeout = 30
 graceful_timeout = 20
-# Restart workers now and then, so a slow leak in author code or a library cannot grow forever.
-max_requests = 20000
-max_requests_jitter = 2000
+# Restart workers now and then, so a slow leak in a library cannot grow forever (author code runs in the
+# sandbox process, not here). A restart costs about a second in which the worker's share of requests
+# waits for the others (a new worker imports the app): at a deadline's rate of a few hundred answers a
+# second per worker, every 100000 requests is every few minutes.
+max_requests = 100000
+max_requests_jitter = 10000
 
 # Every worker imports the app itself, so each has its own database pool and its own sandbox process.
 preload_app = False

@@ -11,7 +11,9 @@ that reads three rows cost five. Two changes remove those without changing what 
   have seen inside one. The first statement that is anything else (INSERT, UPDATE, DELETE, DDL, a
   SELECT that locks rows or streams through a server-side cursor) opens the transaction, and every
   statement after it runs in that transaction until commit or rollback: the writes of a request are
-  as atomic as before. Python's sqlite3 module begins SQLite's transactions the same way.
+  as atomic as before. Python's sqlite3 module begins SQLite's transactions the same way. (A SELECT
+  whose effect must last until commit, such as `pg_advisory_xact_lock`, would be taken for a read: the
+  app sends none.)
   A statement marked with the `SELF_CONTAINED` execution option is atomic by itself (one statement
   that does all of a request's writing): when no transaction is open it runs in autocommit, so it
   needs neither BEGIN nor COMMIT.
