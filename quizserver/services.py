@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, bindparam, case, func, select, update
+from sqlalchemy import Boolean, Float, bindparam, case, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .bank import Bank, Problem, Question, bank_paths, load_bank_file
 from . import postgres
+from .bank import Bank, Problem, Question, bank_paths, load_bank_file
 from .catalog import ServedBank, VersionRef
 from .config import PROJECT_ROOT
 from .extensions import db
@@ -355,8 +355,6 @@ def _answer_in_one_statement(correct: bool) -> Any:
     does on SQLite. A token already stored inserts nothing and claims nothing; the same token sent twice
     at once makes the second statement fail on the unique token, which undoes its claim as well.
     """
-    from sqlalchemy import Boolean, exists, insert
-
     token_taken = exists().where(Attempt.idempotency_key == bindparam("idempotency_key"))
     claim = _claim(correct).where(bindparam("may_count", type_=Boolean), ~token_taken).cte("claim")
     claimed = exists(select(claim.c.wrong))
