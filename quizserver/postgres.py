@@ -82,7 +82,7 @@ def _begin_at_first_write(
     dbapi_connection = cursor.connection
     if dbapi_connection.info.transaction_status != TransactionStatus.IDLE:  # the statement joins the open transaction
         return
-    options = context.execution_options if context is not None else connection._execution_options
+    options = context.execution_options if context is not None else {}
     autocommit = not needs_transaction(statement, options)
     if dbapi_connection.autocommit != autocommit:
         dbapi_connection.autocommit = autocommit

@@ -431,14 +431,17 @@ def submit_answer(
         "created_at": now,
     }
     closed = served.is_closed(now)
+    correct = result.status is Status.CORRECT
+    state = {"state_id": target.state_id, "now": now}
+    claim = state | {
+        "score": result.score,
+        "penalty": question.penalty,
+        "max_attempts": UNLIMITED if question.max_attempts is None else question.max_attempts,
+    }
     if conn.dialect.name == "postgresql" and result.status is not Status.INVALID:
-        correct = result.status is Status.CORRECT
         statement = _ANSWER_IN_ONE_STATEMENT[correct]
-        params = {f"attempt_{name}": value for name, value in params.items()} | {
-            "idempotency_key": idempotency_key, "score": result.score, "state_id": target.state_id, "now": now,
-            "penalty": question.penalty,
-            "max_attempts": UNLIMITED if question.max_attempts is None else question.max_attempts,
-            "may_count": not closed and target.can_count(question),
+        params = {f"attempt_{name}": value for name, value in params.items()} | claim | {
+            "idempotency_key": idempotency_key, "may_count": not closed and target.can_count(question),
         }  # fmt: skip
         try:
             with postgres.statement_scope(db.session) as scoped:
@@ -451,24 +454,20 @@ def submit_answer(
             return _already_received(conn, user_id, served, question, target, raw, idempotency_key, now)
         if claimed_wrong is not None:
             return SubmitOutcome(result, attempt_id, True)
-        return SubmitOutcome(result, attempt_id, False, CLOSED_PRACTICE if closed else _not_counted(question, revealed_at, solved_at))
+        note = CLOSED_PRACTICE if closed else _not_counted(question, revealed_at, solved_at)
+        return SubmitOutcome(result, attempt_id, False, note)
 
     attempt_id = conn.execute(_INSERT_ATTEMPT[conn.dialect.name], params).scalar()
     if attempt_id is None:  # the token is taken: the same form sent twice, one after the other or at once
         return _already_received(conn, user_id, served, question, target, raw, idempotency_key, now)
     if result.status is Status.INVALID:
         return SubmitOutcome(result, attempt_id, False, NOT_GRADED)
-    state = {"state_id": target.state_id, "now": now}
     if closed:
         conn.execute(_TOUCH, state)
         return SubmitOutcome(result, attempt_id, False, CLOSED_PRACTICE)
-    correct = result.status is Status.CORRECT
-    max_attempts = UNLIMITED if question.max_attempts is None else question.max_attempts
     claimed = None
     if target.can_count(question):  # otherwise it cannot count now either: skip the claim
-        claimed = conn.execute(
-            _CLAIM[correct], {**state, "score": result.score, "penalty": question.penalty, "max_attempts": max_attempts}
-        ).first()
+        claimed = conn.execute(_CLAIM[correct], claim).first()
     if claimed is None:  # solved, revealed or out of attempts, as of the row lock: say which
         revealed_at, solved_at = conn.execute(_TOUCH, state).one()
         return SubmitOutcome(result, attempt_id, False, _not_counted(question, revealed_at, solved_at))
