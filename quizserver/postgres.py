@@ -27,6 +27,7 @@ import re
 import select
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from psycopg.pq import TransactionStatus
@@ -49,8 +50,14 @@ def needs_transaction(statement: str, options: Any) -> bool:
         return False
     if options.get("stream_results") or options.get("yield_per"):  # a server-side cursor lives in a transaction
         return True
-    head = statement.lstrip()[:6].upper()
-    return head != "SELECT" or _LOCKING.search(statement) is not None
+    return not _plain_read(statement)
+
+
+@lru_cache(maxsize=1024)
+def _plain_read(statement: str) -> bool:
+    """A SELECT that locks nothing. Cached: the app sends the same few statements over and over, and
+    searching a long one for FOR UPDATE costs more than a lookup."""
+    return statement.lstrip()[:6].upper() == "SELECT" and _LOCKING.search(statement) is None
 
 
 def install(engine: Engine) -> None:

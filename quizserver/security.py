@@ -5,12 +5,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, g, request
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 
 from .extensions import db, login_manager
 from .models import SignedInUser, User
+from .services import AnswerTarget, answer_target_from, with_answer_target
+from .services import answer_target as read_answer_target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,19 +35,43 @@ CONTENT_SECURITY_POLICY = "; ".join(
 _SIGNED_IN = select(User.id, User.email, User.name, User.role, User.active, User.session_version).where(
     User.id == bindparam("id")
 )
+ACCOUNT_COLUMNS = len(_SIGNED_IN.selected_columns)
+
+
+_SIGNED_IN_ANSWERING = with_answer_target(_SIGNED_IN, User.id)
+ANSWER_ENDPOINT = "quiz.answer"
 
 
 @login_manager.user_loader
 def load_user(session_id: str) -> SignedInUser | None:
-    """Every signed-in request reads the account: one light query, no ORM object."""
+    """Every signed-in request reads the account: one light query, no ORM object.
+
+    An answer's post reads the week's bank version and the student's state in the same query and
+    leaves them in `g.answer_target` for the view (see `answer_target`)."""
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    row = db.session.connection().execute(_SIGNED_IN, {"id": int(user_id)}).first()
+    params: dict[str, Any] = {"id": int(user_id)}
+    view_args = request.view_args or {}
+    answering = request.endpoint == ANSWER_ENDPOINT and request.method == "POST"
+    if answering:
+        params |= {"week": view_args["week"], "question_id": view_args["question_id"]}
+    row = db.session.connection().execute(_SIGNED_IN_ANSWERING if answering else _SIGNED_IN, params).first()
     # A deactivated account's sessions end at once, not when its cookie expires.
     if row is None or row.session_version != int(version) or not row.active:
         return None
-    return SignedInUser(*row)
+    account = SignedInUser(*row[:ACCOUNT_COLUMNS])
+    if answering:
+        g.answer_target = (account.id, params["week"], params["question_id"], answer_target_from(row[ACCOUNT_COLUMNS:]))
+    return account
+
+
+def answer_target(user_id: int, week: int, question_id: str) -> AnswerTarget:
+    """What `services.answer_target` reads, taken from the sign-in's query when that read it already."""
+    prefetched = g.pop("answer_target", None)
+    if prefetched is not None and prefetched[:3] == (user_id, week, question_id):
+        return prefetched[3]
+    return read_answer_target(user_id, week, question_id)
 
 
 def staff_required(view: F) -> F:

@@ -10,8 +10,8 @@ from quizserver.bank import Question
 from quizserver.catalog import ServedBank, WeekStatus, serve, served_bank, served_banks
 from quizserver.extensions import db
 from quizserver.models import QuestionState
+from quizserver.security import answer_target
 from quizserver.services import (
-    answer_target,
     answerable,
     ensure_states,
     last_attempts,
