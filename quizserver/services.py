@@ -211,18 +211,23 @@ def answerable(user_id: int, week: int, question_id: str) -> Answerable | None:
     return Answerable(*row) if row else None
 
 
-_ANSWER_TARGET = (
-    select(BankVersion.id, BankVersion.week, BankVersion.content_hash, BankVersion.path, *_ANSWERABLE.selected_columns)
-    .select_from(BankVersion)
-    .outerjoin(
-        QuestionState,
-        (QuestionState.user_id == bindparam("user_id"))
+def _with_state_and_variant(statement: Any, user_id: Any) -> Any:
+    """Outer-join the student's state on the question (in the bank version's week) and its variant."""
+    state = (
+        (QuestionState.user_id == user_id)
         & (QuestionState.week == BankVersion.week)
-        & (QuestionState.question_id == bindparam("question_id")),
+        & (QuestionState.question_id == bindparam("question_id"))
     )
-    .outerjoin(Variant, Variant.id == QuestionState.variant_id)
-    .where(BankVersion.week == bindparam("week"), BankVersion.is_current.is_(True))
+    return statement.outerjoin(QuestionState, state).outerjoin(Variant, Variant.id == QuestionState.variant_id)
+
+
+_CURRENT_VERSION = (BankVersion.week == bindparam("week")) & BankVersion.is_current.is_(True)
+_TARGET_COLUMNS = (
+    BankVersion.id, BankVersion.week, BankVersion.content_hash, BankVersion.path, *_ANSWERABLE.selected_columns,
 )
+_ANSWER_TARGET = _with_state_and_variant(
+    select(*_TARGET_COLUMNS).select_from(BankVersion), bindparam("user_id")
+).where(_CURRENT_VERSION)
 
 
 AnswerTarget = tuple[VersionRef | None, Answerable | None]
@@ -238,31 +243,24 @@ def answer_target(user_id: int, week: int, question_id: str) -> AnswerTarget:
 
 
 def answer_target_from(columns: Sequence[Any]) -> AnswerTarget:
-    """(version, state) from _ANSWER_TARGET's columns; all None where the week has no current version."""
+    """(version, state) from _TARGET_COLUMNS; all None where the week has no current version."""
     if columns[0] is None:
         return None, None
     return VersionRef(*columns[:4]), (Answerable(*columns[4:]) if columns[4] is not None else None)
 
 
 def with_answer_target(account_columns: Any, user_id: Any) -> Any:
-    """A SELECT of the account's columns followed by _ANSWER_TARGET's for the account `user_id` names.
+    """A SELECT of the account's columns followed by _TARGET_COLUMNS for the account `user_id` names.
 
     The answer route's reads are the signed-in account and this: one query gives both, so an answer
     costs one round trip less. The account's row comes back (and is checked) whatever the week holds.
     """
-    current = (BankVersion.week == bindparam("week")) & BankVersion.is_current.is_(True)
-    state = (
-        (QuestionState.user_id == user_id)
-        & (QuestionState.week == BankVersion.week)
-        & (QuestionState.question_id == bindparam("question_id"))
-    )
-    return (
-        account_columns.add_columns(*_ANSWER_TARGET.selected_columns)
+    joined = (
+        account_columns.add_columns(*_TARGET_COLUMNS)
         .select_from(*account_columns.get_final_froms())
-        .outerjoin(BankVersion, current)
-        .outerjoin(QuestionState, state)
-        .outerjoin(Variant, Variant.id == QuestionState.variant_id)
+        .outerjoin(BankVersion, _CURRENT_VERSION)
     )
+    return _with_state_and_variant(joined, user_id)
 
 
 @dataclass(frozen=True)
