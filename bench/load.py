@@ -115,6 +115,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def process_cpu_seconds(stat: str) -> float:
+    """User plus system CPU time from the text of /proc/<pid>/stat (the fields after the command's ")")."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Server:
     port: int
@@ -131,8 +137,7 @@ class Server:
         A worker that gunicorn replaced (max_requests) keeps the time it was last seen with."""
         for pid in self.worker_pids():
             with suppress(OSError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                self.seen[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                self.seen[pid] = process_cpu_seconds(Path(f"/proc/{pid}/stat").read_text())
         return sum(self.seen.values())
 
 
@@ -143,8 +148,7 @@ def database_cpu_seconds() -> float:
         with suppress(OSError):
             text = stat.read_text()
             if "(postgres)" in text.split(")", 1)[0] + ")":
-                fields = text.rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                total += process_cpu_seconds(text)
     return total
 
 
