@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from quizserver.accounts import PASSWORD_LINK_LIFETIME, issue_password_token, parse_roster, token_digest
 from quizserver.extensions import db
 from quizserver.models import Attempt, PasswordToken, User, utcnow
-from tests.conftest import PASSWORD, AuthActions
+from tests.conftest import PASSWORD, AuthActions, csrf_token
 
 from .conftest import Cast, login_as
 
@@ -162,7 +162,7 @@ def test_roles_can_be_changed_but_not_your_own(app: Flask, cast: Cast) -> None:
 def test_a_deactivated_account_is_logged_out_cannot_log_in_and_keeps_its_data(app: Flask, cast: Cast) -> None:
     student = app.test_client()
     assert AuthActions(student).login(cast.student.email).status_code == 302
-    token = csrf_from(student, "/weeks/1")
+    token = csrf_token(student, "/weeks/1")
     student.post("/weeks/1/scale/answer", data={"answer": "1", "csrf_token": token})
     admin = app.test_client()
     admin_token = login_as(admin, cast.instructor)
@@ -176,18 +176,12 @@ def test_a_deactivated_account_is_logged_out_cannot_log_in_and_keeps_its_data(ap
     assert AuthActions(app.test_client()).login(cast.student.email).status_code == 302
 
 
-def csrf_from(client: FlaskClient, page: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(page).get_data(as_text=True))
-    assert match
-    return match.group(1)
-
-
 def test_changing_a_password_ends_the_other_sessions(app: Flask, cast: Cast) -> None:
     laptop, phone = app.test_client(), app.test_client()
     assert AuthActions(laptop).login(cast.student.email).status_code == 302
     assert AuthActions(phone).login(cast.student.email).status_code == 302
     def change(current: str, new: str):
-        data = {"csrf_token": csrf_from(laptop, "/account/password"), "current": current, "password": new, "confirm": new}
+        data = {"csrf_token": csrf_token(laptop, "/account/password"), "current": current, "password": new, "confirm": new}
         return laptop.post("/account/password", data=data)
 
     assert "current password is not right" in change("not it at all", NEW_PASSWORD).get_data(as_text=True)

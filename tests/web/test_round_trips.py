@@ -14,7 +14,7 @@ from quizserver.extensions import db
 from quizserver.models import User
 from quizserver.security import answer_target
 from tests.conftest import csrf_token, is_postgres
-from tests.web.helpers import CSRF, attempts_of, key_of, typed
+from tests.web.helpers import attempts_of, key_of, typed
 
 
 @contextmanager
@@ -34,12 +34,6 @@ def statements_sent(app: Flask) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def csrf_of(client: FlaskClient) -> str:
-    match = CSRF.search(client.get("/weeks/1").get_data(as_text=True))
-    assert match
-    return match.group(1)
-
-
 def post_answer(client: FlaskClient, csrf: str, question_id: str, raw: str):
     return client.post(f"/weeks/1/{question_id}/answer", data={"csrf_token": csrf, "answer": raw})
 
@@ -48,7 +42,7 @@ def post_answer(client: FlaskClient, csrf: str, question_id: str, raw: str):
     "kind", ["correct", "incorrect", "invalid"],
 )
 def test_an_answer_reads_the_account_and_its_target_in_one_query(app: Flask, client: FlaskClient, student: User, kind: str) -> None:
-    csrf = csrf_of(client)
+    csrf = csrf_token(client, "/weeks/1")
     raw = {"correct": typed(key_of(app, student.id, 1, "scale")), "incorrect": "12345", "invalid": "[1, 2"}[kind]
     with statements_sent(app) as sent:
         assert post_answer(client, csrf, "scale", raw).status_code == 302
@@ -64,7 +58,7 @@ def test_an_answer_reads_the_account_and_its_target_in_one_query(app: Flask, cli
 def test_an_answer_from_a_session_that_has_ended_is_not_recorded(
     app: Flask, client: FlaskClient, student: User
 ) -> None:
-    csrf = csrf_of(client)
+    csrf = csrf_token(client, "/weeks/1")
     with app.app_context():
         db.session.execute(update(User).where(User.id == student.id).values(session_version=User.session_version + 1))
         db.session.commit()
@@ -74,7 +68,7 @@ def test_an_answer_from_a_session_that_has_ended_is_not_recorded(
 
 
 def test_a_deactivated_account_cannot_answer(app: Flask, client: FlaskClient, student: User) -> None:
-    csrf = csrf_of(client)
+    csrf = csrf_token(client, "/weeks/1")
     with app.app_context():
         db.session.execute(update(User).where(User.id == student.id).values(active=False))
         db.session.commit()
@@ -85,7 +79,7 @@ def test_a_deactivated_account_cannot_answer(app: Flask, client: FlaskClient, st
 def test_an_answer_to_a_week_without_a_bank_is_404_and_stores_nothing(
     app: Flask, client: FlaskClient, student: User
 ) -> None:
-    csrf = csrf_of(client)
+    csrf = csrf_token(client, "/weeks/1")
     assert post_answer(client, csrf, "scale", "1").status_code == 302  # the same form, week 1: recorded
     response = client.post("/weeks/99/scale/answer", data={"csrf_token": csrf, "answer": "1"})
     assert response.status_code == 404
