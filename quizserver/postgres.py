@@ -86,10 +86,13 @@ def _replace_if_closed(dbapi_connection: Any, connection_record: Any, connection
 def _begin_at_first_write(
     connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
 ) -> None:
-    dbapi_connection = cursor.connection
+    prepare(cursor.connection, statement, context.execution_options if context is not None else {})
+
+
+def prepare(dbapi_connection: Any, statement: str, options: Any) -> None:
+    """Before a statement is sent: autocommit for one that needs no transaction, else let psycopg begin one."""
     if dbapi_connection.info.transaction_status != TransactionStatus.IDLE:  # the statement joins the open transaction
         return
-    options = context.execution_options if context is not None else {}
     autocommit = not needs_transaction(statement, options)
     if dbapi_connection.autocommit != autocommit:
         dbapi_connection.autocommit = autocommit

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 
 from .extensions import db, login_manager
+from .hotpath import HotStatement
 from .models import SignedInUser, User
 from .services import AnswerTarget, answer_target_from, with_answer_target
 from .services import answer_target as read_answer_target
@@ -32,13 +33,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-_SIGNED_IN = select(User.id, User.email, User.name, User.role, User.active, User.session_version).where(
+_ACCOUNT = select(User.id, User.email, User.name, User.role, User.active, User.session_version).where(
     User.id == bindparam("id")
 )
-ACCOUNT_COLUMNS = len(_SIGNED_IN.selected_columns)
-
-
-_SIGNED_IN_ANSWERING = with_answer_target(_SIGNED_IN, User.id)
+ACCOUNT_COLUMNS = len(_ACCOUNT.selected_columns)
+_SIGNED_IN = HotStatement(_ACCOUNT)
+_SIGNED_IN_ANSWERING = HotStatement(with_answer_target(_ACCOUNT, User.id))
 ANSWER_ENDPOINT = "quiz.answer"
 
 
@@ -56,11 +56,13 @@ def load_user(session_id: str) -> SignedInUser | None:
     answering = request.endpoint == ANSWER_ENDPOINT and request.method == "POST"
     if answering:
         params |= {"week": view_args["week"], "question_id": view_args["question_id"]}
-    row = db.session.connection().execute(_SIGNED_IN_ANSWERING if answering else _SIGNED_IN, params).first()
-    # A deactivated account's sessions end at once, not when its cookie expires.
-    if row is None or row.session_version != int(version) or not row.active:
+    row = (_SIGNED_IN_ANSWERING if answering else _SIGNED_IN).first(db.session.connection(), params)
+    if row is None:
         return None
     account = SignedInUser(*row[:ACCOUNT_COLUMNS])
+    # A deactivated account's sessions end at once, not when its cookie expires.
+    if account.session_version != int(version) or not account.active:
+        return None
     if answering:
         g.answer_target = (account.id, params["week"], params["question_id"], answer_target_from(row[ACCOUNT_COLUMNS:]))
     return account

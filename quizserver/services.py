@@ -18,6 +18,7 @@ from .catalog import ServedBank, VersionRef
 from .config import PROJECT_ROOT
 from .extensions import db
 from .grading import Grade, Status, grade
+from .hotpath import HotStatement
 from .models import Account, Attempt, BankFileStatus, BankVersion, QuestionState, Variant, utcnow
 from .sandbox import AuthorError, Runner, get_runner
 
@@ -203,11 +204,12 @@ _ANSWERABLE = (
 )
 
 
+_READ_ANSWERABLE = HotStatement(_ANSWERABLE)
+
+
 def answerable(user_id: int, week: int, question_id: str) -> Answerable | None:
     """One light query (no ORM objects): the answer path runs for every submission at a deadline."""
-    row = db.session.connection().execute(
-        _ANSWERABLE, {"user_id": user_id, "week": week, "question_id": question_id}
-    ).first()
+    row = _READ_ANSWERABLE.first(db.session.connection(), {"user_id": user_id, "week": week, "question_id": question_id})
     return Answerable(*row) if row else None
 
 
@@ -225,9 +227,11 @@ _CURRENT_VERSION = (BankVersion.week == bindparam("week")) & BankVersion.is_curr
 _TARGET_COLUMNS = (
     BankVersion.id, BankVersion.week, BankVersion.content_hash, BankVersion.path, *_ANSWERABLE.selected_columns,
 )
-_ANSWER_TARGET = _with_state_and_variant(
-    select(*_TARGET_COLUMNS).select_from(BankVersion), bindparam("user_id")
-).where(_CURRENT_VERSION)
+_ANSWER_TARGET = HotStatement(
+    _with_state_and_variant(select(*_TARGET_COLUMNS).select_from(BankVersion), bindparam("user_id")).where(
+        _CURRENT_VERSION
+    )
+)
 
 
 AnswerTarget = tuple[VersionRef | None, Answerable | None]
@@ -236,9 +240,7 @@ AnswerTarget = tuple[VersionRef | None, Answerable | None]
 def answer_target(user_id: int, week: int, question_id: str) -> AnswerTarget:
     """The week's current bank version and the student's state on the question, in one query: an
     answer's reads before it is graded are this and the signed-in user, nothing else."""
-    row = db.session.connection().execute(
-        _ANSWER_TARGET, {"user_id": user_id, "week": week, "question_id": question_id}
-    ).first()
+    row = _ANSWER_TARGET.first(db.session.connection(), {"user_id": user_id, "week": week, "question_id": question_id})
     return answer_target_from(row) if row is not None else (None, None)
 
 
@@ -300,9 +302,9 @@ def _insert_attempt(dialect: str) -> Any:
 
 
 _INSERT_ATTEMPT = {
-    "sqlite": _insert_attempt("sqlite"),
+    "sqlite": HotStatement(_insert_attempt("sqlite")),
     # On PostgreSQL it records only invalid answers, which write nothing else: one statement, no BEGIN.
-    "postgresql": _insert_attempt("postgresql").execution_options(**{postgres.SELF_CONTAINED: True}),
+    "postgresql": HotStatement(_insert_attempt("postgresql").execution_options(**{postgres.SELF_CONTAINED: True})),
 }
 
 
@@ -336,15 +338,15 @@ def _claim(correct: bool) -> Any:
     )
 
 
-_CLAIM = {correct: _claim(correct) for correct in (True, False)}
-_TOUCH = (
+_CLAIM = {correct: HotStatement(_claim(correct)) for correct in (True, False)}
+_TOUCH = HotStatement(
     update(QuestionState)
     .where(QuestionState.id == bindparam("state_id"))
     .values(last_attempt_at=bindparam("now"))
     .returning(QuestionState.revealed_at, QuestionState.solved_at)
 )
-_COUNT = update(Attempt).where(Attempt.id == bindparam("attempt_id")).values(
-    counted=True, credit=bindparam("credit", type_=Float)
+_COUNT = HotStatement(
+    update(Attempt).where(Attempt.id == bindparam("attempt_id")).values(counted=True, credit=bindparam("credit", type_=Float))
 )
 
 
@@ -415,7 +417,7 @@ def _answer_in_one_statement(correct: bool) -> Any:
     ).execution_options(**{postgres.SELF_CONTAINED: True})
 
 
-_ANSWER_IN_ONE_STATEMENT = {correct: _answer_in_one_statement(correct) for correct in (True, False)}
+_ANSWER_IN_ONE_STATEMENT = {correct: HotStatement(_answer_in_one_statement(correct)) for correct in (True, False)}
 
 
 def submit_answer(
@@ -471,7 +473,7 @@ def submit_answer(
         }  # fmt: skip
         try:
             with postgres.statement_scope(db.session) as scoped:
-                attempt_id, claimed_wrong, revealed_at, solved_at = scoped.execute(statement, params).one()
+                attempt_id, claimed_wrong, revealed_at, solved_at = statement.one(scoped, params)
         except IntegrityError as exc:
             if not postgres.violates(exc, "uq_attempts_idempotency_key"):
                 raise
@@ -483,23 +485,25 @@ def submit_answer(
         note = CLOSED_PRACTICE if closed else _not_counted(question, revealed_at, solved_at)
         return SubmitOutcome(result, attempt_id, False, note)
 
-    attempt_id = conn.execute(_INSERT_ATTEMPT[conn.dialect.name], params).scalar()
+    inserted = _INSERT_ATTEMPT[conn.dialect.name].first(conn, params)
+    attempt_id = inserted[0] if inserted else None
     if attempt_id is None:  # the token is taken: the same form sent twice, one after the other or at once
         return _already_received(conn, user_id, served, question, target, raw, idempotency_key, now)
     if result.status is Status.INVALID:
         return SubmitOutcome(result, attempt_id, False, NOT_GRADED)
     if closed:
-        conn.execute(_TOUCH, state)
+        _TOUCH.first(conn, state)
         return SubmitOutcome(result, attempt_id, False, CLOSED_PRACTICE)
     claimed = None
     if target.can_count(question):  # otherwise it cannot count now either: skip the claim
-        claimed = conn.execute(_CLAIM[correct], claim).first()
+        claimed = _CLAIM[correct].first(conn, claim)
     if claimed is None:  # solved, revealed or out of attempts, as of the row lock: say which
-        revealed_at, solved_at = conn.execute(_TOUCH, state).one()
+        revealed_at, solved_at = _TOUCH.one(conn, state)
         return SubmitOutcome(result, attempt_id, False, _not_counted(question, revealed_at, solved_at))
-    wrong_before = claimed.wrong - (0 if correct else 1)
+    (wrong,) = claimed
+    wrong_before = wrong - (0 if correct else 1)
     credit = max(0.0, result.score - question.penalty * wrong_before)
-    conn.execute(_COUNT, {"attempt_id": attempt_id, "credit": credit})
+    _COUNT.first(conn, {"attempt_id": attempt_id, "credit": credit})
     return SubmitOutcome(result, attempt_id, True)
 
 

@@ -103,6 +103,8 @@ def _back_to(week: int, question_id: str) -> Response:
 
 def _wants_json() -> bool:
     """quiz.js asks for JSON; a plain form post (no JavaScript) prefers HTML and gets a redirect."""
+    if "application/" not in request.headers.get("Accept", ""):  # JSON is never the best match: skip the parse
+        return False
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
 

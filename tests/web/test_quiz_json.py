@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import Flask
 
+from quizserver.quiz.routes import _wants_json
 from tests.web.helpers import CSRF, key_of, state_of, typed
 
 JSON = {"Accept": "application/json"}
@@ -90,3 +92,23 @@ def test_the_quiz_page_loads_its_script_font_and_matrix_preview_slot(app, client
     assert re.search(r'<script src="/static/quiz.js" defer></script>', page)
     assert 'aria-describedby="q-outer-preview q-outer-feedback"' in page
     assert 'id="q-outer-preview" hidden' in page and 'id="quiz-status" role="status"' in page
+
+
+@pytest.mark.parametrize(
+    ("accept", "wants_json"),
+    [
+        (None, False),
+        ("*/*", False),
+        ("text/html", False),
+        ("text/*", False),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", False),
+        ("application/json", True),
+        ("application/*", True),
+        ("text/html;q=0.5, application/json", True),
+        ("application/json;q=0.5, text/html", False),
+    ],
+)
+def test_json_is_sent_only_when_it_is_the_best_match(app: Flask, accept: str | None, wants_json: bool) -> None:
+    headers = {"Accept": accept} if accept is not None else {}
+    with app.test_request_context("/", headers=headers):
+        assert _wants_json() is wants_json

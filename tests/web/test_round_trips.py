@@ -1,12 +1,17 @@
 """What an answer sends to the database: the sign-in's read carries the answer's target, on both databases."""
 from __future__ import annotations
 
+import re
+import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
+from psycopg import pq
 from sqlalchemy import event, update
 
 from quizserver.catalog import VersionRef
@@ -19,19 +24,73 @@ from tests.web.helpers import attempts_of, key_of, typed
 
 @contextmanager
 def statements_sent(app: Flask) -> Iterator[list[str]]:
-    """The SQL the app's engine sends while the block runs, one line each."""
-    sent: list[str] = []
+    """The statements the database receives while the block runs, one line each, as the driver sends them.
 
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        sent.append(" ".join(statement.split()))
+    Read off the connection itself, whatever sent them (SQLAlchemy, the hot path, psycopg's own BEGIN
+    and COMMIT): libpq's protocol trace on PostgreSQL, SQLite's trace callback on SQLite.
+    """
+    sent: list[str] = []
+    traces: dict[int, Any] = {}
+
+    def start(dbapi_connection: Any, record: Any, proxy: Any = None) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.set_trace_callback(lambda statement: sent.append(" ".join(statement.split())))
+            return
+        trace = traces[id(dbapi_connection)] = (dbapi_connection, tempfile.TemporaryFile())  # noqa: SIM115 - closed in stop()
+        dbapi_connection.pgconn.trace(trace[1].fileno())
+        dbapi_connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+    def stop(dbapi_connection: Any, record: Any = None) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.set_trace_callback(None)
+            return
+        traced = traces.pop(id(dbapi_connection), None)
+        if traced is not None:
+            dbapi_connection.pgconn.untrace()
+            traced[1].seek(0)
+            sent.extend(executed_statements(traced[1].read().decode()))
+            traced[1].close()
 
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "checkout", start)
+    event.listen(engine, "checkin", stop)
     try:
         yield sent
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "checkout", start)
+        event.remove(engine, "checkin", stop)
+        for dbapi_connection, _ in list(traces.values()):
+            stop(dbapi_connection)
+
+
+_MESSAGE_START = re.compile(r"\n(?=[FB]\t\d+\t)")
+_QUERY = re.compile(r' "(?P<text>.*)"$', re.DOTALL)
+_PARSE = re.compile(r' "(?P<name>[^"]*)" "(?P<text>.*)" \d+( NNNN)*$', re.DOTALL)
+_BIND = re.compile(r' "[^"]*" "(?P<name>[^"]*)"')
+
+
+def executed_statements(trace: str) -> list[str]:
+    """The statements a libpq trace shows the client sending: each simple Query, and each Execute with
+    the text of the statement it binds (prepared ones are named in Parse and later bound by name)."""
+    texts: dict[str, str] = {}
+    bound = ""
+    executed = []
+    for line in _MESSAGE_START.split(trace.rstrip("\n")):  # a statement's text may span lines
+        direction, _, message, *rest = line.split("\t", 3)
+        if direction != "F":
+            continue
+        argument = rest[0] if rest else ""
+        if message == "Query":
+            executed.append(" ".join(_QUERY.match(argument)["text"].split()))
+        elif message == "Parse":
+            parsed = _PARSE.match(argument)
+            texts[parsed["name"]] = " ".join(parsed["text"].split())
+        elif message == "Bind":
+            bound = texts[_BIND.match(argument)["name"]]
+        elif message == "Execute":
+            executed.append(bound)
+    return executed
 
 
 def post_answer(client: FlaskClient, csrf: str, question_id: str, raw: str):
@@ -52,6 +111,8 @@ def test_an_answer_reads_the_account_and_its_target_in_one_query(app: Flask, cli
     assert "question_states" in reads[0] and "variants" in reads[0]
     if is_postgres(app):  # the write is one statement, in autocommit: no BEGIN, no COMMIT
         assert len(sent) == 2, sent
+    else:  # SQLite's writes run in one transaction
+        assert sent[-1] == "COMMIT" and sum(s.startswith("BEGIN") for s in sent) == 1, sent
     assert [a.status for a in attempts_of(app, student.id, "scale")] == [kind]
 
 
