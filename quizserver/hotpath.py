@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.types import NullType
 
 from . import postgres
 
@@ -119,23 +120,21 @@ def _compile(statement: Any, dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
     by_name: dict[str, Any] = {}
     for bind, name in compiled.bind_names.items():  # one name may stand for several uses: keep a typed one
-        if name not in by_name or by_name[name].type._isnull:
+        if name not in by_name or isinstance(by_name[name].type, NullType):
             by_name[name] = bind
     names = list(compiled.positiontup) if compiled.positional else list(by_name)
     binds = []
     for name in names:
         bind = by_name[name]
-        if bind.callable is not None:
-            raise ValueError(f"{name}: a bind parameter with a callable value is not supported here")
+        if bind.callable is not None or bind.expanding or bind.literal_execute:
+            raise ValueError(f"{name}: a parameter SQLAlchemy renders at execution time (IN lists, callables) does not fit here")
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         binds.append((name, bind.key, _REQUIRED if bind.required else bind.value, processor))
     return _Compiled(
         sql=compiled.string,
         positional=bool(compiled.positional),
         binds=tuple(binds),
-        column_types=tuple(
-            column.type.dialect_impl(dialect) for column in statement.exported_columns
-        ),
+        column_types=tuple(column.type.dialect_impl(dialect) for column in statement.exported_columns),
         options=statement.get_execution_options(),
         on_postgresql=dialect.name == "postgresql",
     )

@@ -121,3 +121,10 @@ def test_a_connection_the_server_dropped_is_invalidated(app: Flask, student: Use
         assert raised.value.connection_invalidated
         db.session.rollback()
         assert hot.first(db.session.connection(), {"id": student.id}) == (student.email,)
+
+
+def test_a_parameter_rendered_at_execution_time_is_refused(app: Flask) -> None:
+    """An IN list is expanded by SQLAlchemy when it runs: such a statement stays with Connection.execute."""
+    statement = select(User.id).where(User.id.in_(bindparam("ids", expanding=True)))
+    with app.app_context(), pytest.raises(ValueError, match="IN lists"):
+        HotStatement(statement).first(db.session.connection(), {"ids": [1, 2]})
