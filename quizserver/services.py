@@ -432,12 +432,12 @@ def submit_answer(
 ) -> SubmitOutcome:
     """Grade one answer and record it: a row per answer, and a counted attempt when one is left.
 
-    Statements compiled once and run on the session connection's cursor (`hotpath`). On PostgreSQL all of it is one
-    statement (`_answer_in_one_statement`), so an answer costs one round trip to the database. On
-    SQLite the row is inserted first (a taken token inserts nothing, so a double-submitted form is
-    recorded once without a savepoint), then the attempt is claimed and credited in one UPDATE;
-    nothing else runs between the first write and the caller's commit, so SQLite's write lock is held
-    for microseconds.
+    Statements compiled once and sent on the session connection's cursor (`hotpath`). On PostgreSQL
+    all of it is one statement (`_answer_in_one_statement`), so an answer costs one round trip to the
+    database. On SQLite the row is inserted first (a taken token inserts nothing, so a double-submitted
+    form is recorded once without a savepoint), then the attempt is claimed and credited in one
+    UPDATE; nothing else runs between the first write and the caller's commit, so SQLite's write lock
+    is held for microseconds.
     """
     now = now or utcnow()
     result = grade(question.answer_spec(), target.answer, raw)
