@@ -34,7 +34,7 @@ def statements_sent(app: Flask) -> Iterator[list[str]]:
 
     def start(dbapi_connection: Any, record: Any, proxy: Any = None) -> None:
         if isinstance(dbapi_connection, sqlite3.Connection):
-            dbapi_connection.set_trace_callback(lambda statement: sent.append(" ".join(statement.split())))
+            dbapi_connection.set_trace_callback(lambda statement: sent.append(one_line(statement)))
             return
         trace = traces[id(dbapi_connection)] = (dbapi_connection, tempfile.TemporaryFile())  # noqa: SIM115 - closed in stop()
         dbapi_connection.pgconn.trace(trace[1].fileno())
@@ -64,6 +64,10 @@ def statements_sent(app: Flask) -> Iterator[list[str]]:
             stop(dbapi_connection)
 
 
+def one_line(sql: str) -> str:
+    return " ".join(sql.split())
+
+
 _MESSAGE_START = re.compile(r"\n(?=[FB]\t\d+\t)")
 _QUERY = re.compile(r' "(?P<text>.*)"$', re.DOTALL)
 _PARSE = re.compile(r' "(?P<name>[^"]*)" "(?P<text>.*)" \d+( NNNN)*$', re.DOTALL)
@@ -82,10 +86,10 @@ def executed_statements(trace: str) -> list[str]:
             continue
         argument = rest[0] if rest else ""
         if message == "Query":
-            executed.append(" ".join(_QUERY.match(argument)["text"].split()))
+            executed.append(one_line(_QUERY.match(argument)["text"]))
         elif message == "Parse":
             parsed = _PARSE.match(argument)
-            texts[parsed["name"]] = " ".join(parsed["text"].split())
+            texts[parsed["name"]] = one_line(parsed["text"])
         elif message == "Bind":
             bound = texts[_BIND.match(argument)["name"]]
         elif message == "Execute":
