@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField, StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import Length
 
 
@@ -13,7 +13,6 @@ class AnswerForm(FlaskForm):
         csrf = False
 
     answer = StringField("Your answer", validators=[Length(max=5000)])
-    choice = SelectMultipleField("Your choice", choices=[], validate_choice=False)
     token = HiddenField()
 
 
