@@ -10,7 +10,7 @@ from flask import Flask, render_template
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import postgres, sqlite
+from . import hotpath, postgres, sqlite
 from .config import PROJECT_ROOT, from_environment, resolve_secret_key, sqlite_url
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -50,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(extra)
 
     db.init_app(app)
+    app.teardown_appcontext(hotpath.close_request_connection)
     if postgres.is_postgres(database_url):
         with app.app_context():
             postgres.install(db.engine)

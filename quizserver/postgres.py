@@ -34,7 +34,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 SELF_CONTAINED = "self_contained"
 _LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
@@ -99,17 +99,17 @@ def prepare(dbapi_connection: Any, statement: str, options: Any) -> None:
 
 
 @contextmanager
-def statement_scope(session: Session) -> Iterator[Connection]:
+def statement_scope(owner: Session | scoped_session[Any] | Connection) -> Iterator[Connection]:
     """The connection a SELF_CONTAINED statement that may fail should run on: by itself when no
     transaction is open, in a savepoint when one is (so that its failure does not undo the writes
-    before it). The SAVEPOINT is sent when the connection is asked for inside the savepoint."""
-    connection = session.connection()
+    before it). `owner` is a session (whose savepoint flushes it first) or a Core connection."""
+    connection = owner if isinstance(owner, Connection) else owner.connection()
     dbapi_connection = connection.connection.dbapi_connection
     if dbapi_connection is None or dbapi_connection.info.transaction_status == TransactionStatus.IDLE:
         yield connection
         return
-    with session.begin_nested():
-        yield session.connection()
+    with owner.begin_nested():
+        yield owner if isinstance(owner, Connection) else owner.connection()
 
 
 def violates(error: IntegrityError, constraint: str) -> bool:

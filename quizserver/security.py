@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 
 from .extensions import db, login_manager
-from .hotpath import HotStatement
+from .hotpath import HotStatement, request_connection
 from .models import SignedInUser, User
 from .services import AnswerTarget, answer_target_from, with_answer_target
 from .services import answer_target as read_answer_target
@@ -47,7 +47,8 @@ def load_user(session_id: str) -> SignedInUser | None:
     """Every signed-in request reads the account: one light query, no ORM object.
 
     An answer's post reads the week's bank version and the student's state in the same query and
-    leaves them in `g.answer_target` for the view (see `answer_target`)."""
+    leaves them in `g.answer_target` for the view (see `answer_target`). It needs no ORM object, so
+    it reads on the request's Core connection (`hotpath.request_connection`), where it also writes."""
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
@@ -56,7 +57,10 @@ def load_user(session_id: str) -> SignedInUser | None:
     answering = request.endpoint == ANSWER_ENDPOINT and request.method == "POST"
     if answering:
         params |= {"week": view_args["week"], "question_id": view_args["question_id"]}
-    row = (_SIGNED_IN_ANSWERING if answering else _SIGNED_IN).first(db.session.connection(), params)
+    if answering:
+        row = _SIGNED_IN_ANSWERING.first(request_connection(), params)
+    else:
+        row = _SIGNED_IN.first(db.session.connection(), params)
     if row is None:
         return None
     account = SignedInUser(*row[:ACCOUNT_COLUMNS])

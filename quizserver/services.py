@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Boolean, Float, bindparam, case, exists, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from . import postgres
@@ -429,10 +430,12 @@ def submit_answer(
     *,
     idempotency_key: str | None = None,
     now: datetime | None = None,
+    connection: Connection | None = None,
 ) -> SubmitOutcome:
     """Grade one answer and record it: a row per answer, and a counted attempt when one is left.
 
-    Statements compiled once and sent on the session connection's cursor (`hotpath`). On PostgreSQL
+    Statements compiled once and sent on the driver's cursor (`hotpath`) of `connection` (the
+    answer view gives the request's Core connection), else of the session's connection. On PostgreSQL
     all of it is one statement (`_answer_in_one_statement`), so an answer costs one round trip to the
     database. On SQLite the row is inserted first (a taken token inserts nothing, so a double-submitted
     form is recorded once without a savepoint), then the attempt is claimed and credited in one
@@ -441,7 +444,7 @@ def submit_answer(
     """
     now = now or utcnow()
     result = grade(question.answer_spec(), target.answer, raw)
-    conn = db.session.connection()
+    conn = connection if connection is not None else db.session.connection()
     params: dict[str, Any] = {
         "user_id": user_id,
         "week": served.week,
@@ -472,14 +475,14 @@ def submit_answer(
             "idempotency_key": idempotency_key, "may_count": not closed and target.can_count(question),
         }  # fmt: skip
         try:
-            with postgres.statement_scope(db.session) as scoped:
+            with postgres.statement_scope(db.session if connection is None else connection) as scoped:
                 attempt_id, claimed_wrong, revealed_at, solved_at = statement.one(scoped, params)
         except IntegrityError as exc:
             if not postgres.violates(exc, "uq_attempts_idempotency_key"):
                 raise
             attempt_id = None  # the same form sent twice at once: the other one was recorded
         if attempt_id is None:
-            return _already_received(conn, user_id, served, question, target, raw, idempotency_key, now)
+            return _already_received(connection, user_id, served, question, target, raw, idempotency_key, now)
         if claimed_wrong is not None:
             return SubmitOutcome(result, attempt_id, True)
         note = CLOSED_PRACTICE if closed else _not_counted(question, revealed_at, solved_at)
@@ -488,7 +491,7 @@ def submit_answer(
     inserted = _INSERT_ATTEMPT[conn.dialect.name].first(conn, params)
     attempt_id = inserted[0] if inserted else None
     if attempt_id is None:  # the token is taken: the same form sent twice, one after the other or at once
-        return _already_received(conn, user_id, served, question, target, raw, idempotency_key, now)
+        return _already_received(connection, user_id, served, question, target, raw, idempotency_key, now)
     if result.status is Status.INVALID:
         return SubmitOutcome(result, attempt_id, False, NOT_GRADED)
     if closed:
@@ -508,17 +511,18 @@ def submit_answer(
 
 
 def _already_received(
-    conn: Any, user_id: int, served: ServedBank, question: Question, target: Answerable, raw: str,
-    idempotency_key: str | None, now: datetime,
+    connection: Connection | None, user_id: int, served: ServedBank, question: Question, target: Answerable,
+    raw: str, idempotency_key: str | None, now: datetime,
 ) -> SubmitOutcome:  # fmt: skip
     """The token is stored: what that answer got, or, for somebody else's token, a new answer without one."""
+    conn = connection if connection is not None else db.session.connection()
     previous = conn.execute(
         select(Attempt.id, Attempt.user_id, Attempt.status, Attempt.score, Attempt.message,
                Attempt.parsed, Attempt.mistake, Attempt.counted)
         .where(Attempt.idempotency_key == idempotency_key)
     ).one()  # fmt: skip
     if previous.user_id != user_id:  # somebody else's token: never reuse it
-        return submit_answer(user_id, served, question, target, raw, idempotency_key=None, now=now)
+        return submit_answer(user_id, served, question, target, raw, idempotency_key=None, now=now, connection=connection)
     stored = Grade(Status(previous.status), previous.score, previous.message, previous.parsed, previous.mistake)
     return SubmitOutcome(stored, previous.id, previous.counted, "This answer was already received.", duplicate=True)
 

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from quizserver.bank import Question
 from quizserver.catalog import ServedBank, WeekStatus, serve, served_bank, served_banks
 from quizserver.extensions import db
+from quizserver.hotpath import commit_request, request_connection
 from quizserver.models import QuestionState
 from quizserver.security import answer_target
 from quizserver.services import (
@@ -157,14 +158,19 @@ def answer(week: int, question_id: str) -> Response | tuple[Response, int]:
     if target is None:  # answering before the page created the variant: create it now
         if question_id not in ensure_states(current_user, served).states:
             abort(404, "This question is not available right now.")
+        db.session.commit()  # as the page would have: the answer is written on the request's own connection
         target = answerable(current_user.id, week, question_id)
         assert target is not None
     if question.is_choice:
         raw = choice_ids(choice_order(question, target.choice_order), request.form.getlist("choice"))
     else:
         raw = form.answer.data or ""
-    outcome = submit_answer(current_user.id, served, question, target, raw, idempotency_key=form.token.data or None)
-    db.session.commit()
+    # Everything the answer reads and writes is a HotStatement: no ORM session (see hotpath).
+    outcome = submit_answer(
+        current_user.id, served, question, target, raw,
+        idempotency_key=form.token.data or None, connection=request_connection(),
+    )  # fmt: skip
+    commit_request()
     note = outcome.note if outcome.grade.status.value != "invalid" else ""
     if _wants_json():
         state = db.session.get_one(QuestionState, target.state_id)

@@ -1,19 +1,22 @@
-"""HotStatement: the same rows, transactions and errors as Connection.execute, on both databases."""
+"""HotStatement: the same rows, transactions and errors as Connection.execute, on both databases; and
+the request's Core connection it runs on when a request needs no ORM session."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, request_tearing_down
+from flask.testing import FlaskClient
 from sqlalchemy import Float, bindparam, func, insert, literal, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from quizserver.catalog import served_bank
 from quizserver.extensions import db
-from quizserver.hotpath import HotStatement
+from quizserver.hotpath import HotStatement, commit_request, request_connection
 from quizserver.models import Attempt, QuestionState, User, Variant
 from quizserver.services import ensure_states
+from tests.conftest import csrf_token
 
 MOMENT = datetime(2026, 11, 21, 9, 30, 15, 123456, tzinfo=UTC)
 
@@ -128,3 +131,52 @@ def test_a_parameter_rendered_at_execution_time_is_refused(app: Flask) -> None:
     statement = select(User.id).where(User.id.in_(bindparam("ids", expanding=True)))
     with app.app_context(), pytest.raises(ValueError, match="IN lists"):
         HotStatement(statement).first(db.session.connection(), {"ids": [1, 2]})
+
+
+# ---------------------------------------------------------------- the request's connection
+
+
+def _stored_tokens(app: Flask) -> list[str | None]:
+    with app.app_context():
+        return list(db.session.scalars(select(Attempt.idempotency_key).order_by(Attempt.id)))
+
+
+def test_the_request_connection_commits_once_and_goes_back_to_the_pool(app: Flask, student: User) -> None:
+    _, variant_id = _variant_and_state(app, student)
+    statement, params = _insert_attempt(student, variant_id, "committed")
+    with app.test_request_context():
+        pool = db.engine.pool
+        connection = request_connection()
+        assert request_connection() is connection  # one per request
+        assert HotStatement(statement).first(connection, params) is not None
+        commit_request()
+        assert connection.closed and pool.checkedout() == 0
+        commit_request()  # nothing left to commit: no error
+    assert _stored_tokens(app) == ["committed"]
+
+
+def test_a_request_that_ends_without_its_commit_leaves_nothing(app: Flask, student: User) -> None:
+    """A view that fails after writing: the teardown closes the connection and its writes are undone."""
+    _, variant_id = _variant_and_state(app, student)
+    statement, params = _insert_attempt(student, variant_id, "never-committed")
+    with pytest.raises(RuntimeError, match="the view failed"), app.test_request_context():
+        HotStatement(statement).first(request_connection(), params)
+        raise RuntimeError("the view failed")
+    assert _stored_tokens(app) == []
+    with app.app_context():
+        assert db.engine.pool.checkedout() == 0
+
+
+def test_an_answer_uses_no_orm_session(app: Flask, client: FlaskClient, student: User) -> None:
+    """The sign-in's read and the answer's write both run on the request's connection, which is committed."""
+    csrf = csrf_token(client, "/weeks/1")
+    sessions: list[bool] = []
+
+    def record(_sender: Flask, **_extra: Any) -> None:
+        sessions.append(db.session.registry.has())
+
+    with request_tearing_down.connected_to(record, app):
+        response = client.post("/weeks/1/scale/answer", data={"csrf_token": csrf, "answer": "12345", "token": "no-session"})
+    assert response.status_code == 302
+    assert sessions == [False]
+    assert _stored_tokens(app) == ["no-session"]
