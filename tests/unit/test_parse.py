@@ -319,3 +319,41 @@ def test_parse_array_raises_only_answer_errors_on_answer_like_text(text: str) ->
         assert error.message
     else:
         assert result.ndim <= 2 and np.all(np.isfinite(result))
+
+
+def _read_as_expression(text: str) -> float | str:
+    """What the expression reader makes of one entry: its value, or its message."""
+    from quizserver.grading.parse import _Piece, _read_expression
+
+    try:
+        return _read_expression(_Piece(text, 0), text)
+    except AnswerError as error:
+        return error.message
+
+
+def _read_as_entry(text: str) -> float | str:
+    from quizserver.grading.parse import _Piece, _read_entry
+
+    try:
+        return _read_entry(_Piece(text, 0), text, True)
+    except AnswerError as error:
+        return error.message
+
+
+def _same(a: float | str, b: float | str) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b and math.copysign(1, a) == math.copysign(1, b)  # -0.0 stays -0.0
+    return a == b
+
+
+@given(st.from_regex(r"\A[+-]?(?:[0-9]{1,45}(?:\.[0-9]{0,20})?|\.[0-9]{1,20})(?:[eE][+-]?[0-9]{1,5})?\Z"))
+def test_a_plain_decimal_entry_reads_as_the_expression_reader_reads_it(text: str) -> None:
+    """Plain decimals skip Python's parser; the value (or the message: 007, 1e999) must not change."""
+    assert _same(_read_as_entry(text), _read_as_expression(text)), text
+
+
+@pytest.mark.parametrize(
+    "text", ["007", "00.5", "0", "-0", "-0.0", "1e999", "-1e999", "1e-999", "5.", ".5", "+.5e+3", "9" * 40, "9" * 41, "1_000"]
+)
+def test_edge_decimals_read_as_the_expression_reader_reads_them(text: str) -> None:
+    assert _same(_read_as_entry(text), _read_as_expression(text)), text
