@@ -38,3 +38,17 @@ def test_threads_per_worker_follow_the_database(monkeypatch: pytest.MonkeyPatch,
 def test_workers_follow_the_cores_but_stay_under_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     assert 3 <= settings(monkeypatch)["workers"] <= 12
     assert settings(monkeypatch, QUIZ_WORKERS="2")["workers"] == 2
+
+
+def test_a_worker_freezes_what_it_loaded_so_full_collections_skip_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    conf = settings(monkeypatch)
+    loaded = [[index] for index in range(1000)]  # stands for the app a worker has just imported
+    try:
+        conf["post_worker_init"](object())
+        assert gc.get_freeze_count() >= len(loaded)
+        collected = {id(obj) for obj in gc.get_objects()}  # the permanent generation is not among them
+        assert not any(id(item) in collected for item in loaded)
+    finally:
+        gc.unfreeze()

@@ -1,0 +1,143 @@
+"""Instructions per request, counted by callgrind: GET /ping and an answer's POST, in-process.
+
+    python bench/instructions.py                     # SQLite in a temporary directory
+    QUIZ_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres python bench/instructions.py
+
+Time on a shared machine drifts by tens of percent between runs; an instruction count repeats to a
+fraction of a percent, so a change of a few percent in the app's own work shows (docs/deploy.md). The
+requests go straight to the WSGI app, as bench/load.py's clients send them (the same student, forms and
+mix of correct, incorrect and invalid answers), with no gunicorn and no network. Counted: this
+process's user-space instructions, the driver's included; not the kernel's, not the database server's.
+Needs valgrind (Debian's package). Last line: ping_kinstr=<n> submit_kinstr=<n> submit_over_ping=<n>
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import load  # noqa: E402 - bench/load.py: the same database, student and answers as the load test
+
+INNER = "QUIZ_INSTRUCTIONS_INNER"
+PHASES = ("ping", "submit")
+WARM_UP = 60
+
+
+def measure(requests: int) -> None:
+    """Under callgrind: set up, warm up uncounted, then count each phase into its own dump."""
+
+    def callgrind(*arguments: str) -> None:
+        subprocess.run(["callgrind_control", *arguments, str(os.getpid())], check=True, capture_output=True)  # noqa: S603, S607
+
+    with tempfile.TemporaryDirectory(prefix="quiz-instructions-") as tmp, load.fresh_database(Path(tmp)) as url:
+        (student,) = load.prepare(url, 1)
+        from werkzeug.test import EnvironBuilder
+
+        from quizserver import create_app
+        from quizserver.extensions import db
+
+        app = create_app({"ENV": "testing", "DATABASE_URL": url})
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        client.post("/login", data={"email": student.email, "password": load.PASSWORD, "csrf_token": load.CSRF.search(page).group(1)})
+        csrf = load.CSRF.search(client.get(f"/weeks/{load.WEEK}").get_data(as_text=True)).group(1)
+        cookie = client.get_cookie("session")
+        headers = {"Accept": "text/html", "Cookie": f"session={cookie.value}", "Host": "127.0.0.1"}
+
+        def environ(method: str, path: str, body: bytes = b"") -> dict[str, Any]:
+            content_type = "application/x-www-form-urlencoded" if body else None
+            return EnvironBuilder(
+                method=method, path=path, headers=headers, environ_base=client.environ_base, data=body, content_type=content_type
+            ).get_environ()
+
+        rng = random.Random(0)
+        answers = []
+        for _ in range(WARM_UP + requests):
+            question_id = rng.choice(sorted(student.keys))
+            kind = rng.choices(load.KINDS, load.KIND_WEIGHTS)[0]
+            form = [("csrf_token", csrf), ("token", secrets.token_urlsafe(16)), *load.answer_fields(question_id, student.keys[question_id], kind)]
+            body = urlencode(form).encode()
+            answers.append((environ("POST", f"/weeks/{load.WEEK}/{question_id}/answer", body), body))
+        ping = (environ("GET", "/ping"), b"")
+        status: list[str] = []
+
+        def call(request: tuple[dict[str, Any], bytes]) -> None:
+            env, body = request
+            response = app({**env, "wsgi.input": io.BytesIO(body)}, lambda code, *_: status.append(code))
+            for _ in response:
+                pass
+            response.close()
+
+        for request in answers[:WARM_UP]:
+            call(request)
+        for _ in range(WARM_UP):
+            call(ping)
+        callgrind("--zero")
+        callgrind("--instr=on")
+        for _ in range(requests):
+            call(ping)
+        callgrind("--dump=ping")
+        callgrind("--zero")
+        for request in answers[WARM_UP:]:
+            call(request)
+        callgrind("--dump=submit")
+        callgrind("--instr=off")
+        wrong = [code for code in status if not code.startswith(("200", "302"))]
+        if wrong:
+            raise SystemExit(f"{len(wrong)} requests failed, e.g. {wrong[0]}")
+        with app.app_context():
+            db.engine.dispose()
+
+
+def counted(dump: Path) -> tuple[str, int]:
+    """The phase a callgrind dump was made for and its instruction total."""
+    text = dump.read_text()
+    phase = re.search(r"^desc: Trigger: .*?(\w+)\)?$", text, re.MULTILINE)
+    total = re.search(r"^(?:summary|totals): (\d+)", text, re.MULTILINE)
+    if phase is None or total is None:
+        raise ValueError(f"{dump}: not a callgrind dump")
+    return phase.group(1), int(total.group(1))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200, help="counted requests of each kind")
+    args = parser.parse_args()
+    if os.environ.get(INNER):
+        measure(args.requests)
+        return 0
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        print("valgrind is not installed: apt-get install valgrind", file=sys.stderr)
+        return 2
+    print(f"database: {os.environ.get('QUIZ_DATABASE_URL', 'sqlite').split(':', 1)[0]}; {args.requests} requests of each kind under callgrind", flush=True)
+    with tempfile.TemporaryDirectory(prefix="quiz-callgrind-") as out:
+        command = [
+            "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}/callgrind.%p",
+            sys.executable, __file__, "--requests", str(args.requests),
+        ]  # fmt: skip
+        run = subprocess.run(command, env={**os.environ, INNER: "1"}, capture_output=True, text=True)  # noqa: S603
+        if run.returncode != 0:
+            print(run.stdout[-2000:], run.stderr[-4000:], sep="\n", file=sys.stderr)
+            return run.returncode
+        totals = dict(counted(dump) for dump in Path(out).glob("callgrind.*.*"))
+    if set(totals) != set(PHASES):
+        print(f"expected dumps for {PHASES}, found {sorted(totals)}", file=sys.stderr)
+        return 1
+    ping, submit = (totals[phase] / args.requests / 1000 for phase in PHASES)
+    print(f"ping_kinstr={ping:.0f} submit_kinstr={submit:.0f} submit_over_ping={submit / ping:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
