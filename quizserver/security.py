@@ -57,7 +57,6 @@ def load_user(session_id: str) -> SignedInUser | None:
     answering = request.endpoint == ANSWER_ENDPOINT and request.method == "POST"
     if answering:
         params |= {"week": view_args["week"], "question_id": view_args["question_id"]}
-    if answering:
         row = _SIGNED_IN_ANSWERING.first(request_connection(), params)
     else:
         row = _SIGNED_IN.first(db.session.connection(), params)
