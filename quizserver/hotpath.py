@@ -5,7 +5,7 @@ form, an execution context, and result metadata, for which psycopg builds a `Col
 column of `cursor.description`. For the sign-in's read and an answer's write, that costs more worker
 CPU than the round trips themselves (bench/load.py, docs/deploy.md). A `HotStatement` is compiled
 once per dialect by SQLAlchemy, with SQLAlchemy's own bind and result processors, and then sent on
-the session connection's DBAPI cursor:
+the DBAPI cursor of the connection it is given (the session's, or the request's own, below):
 
 * the SQL is exactly what `Connection.execute` would send, so the database sees no difference;
 * PostgreSQL's transactions begin as `postgres` decides for any statement (`postgres.prepare`);
