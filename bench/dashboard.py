@@ -65,7 +65,7 @@ def main() -> None:
         with app.app_context():
             db.create_all()
             started = time.perf_counter()
-            ensure_banks(app.config["QUIZ"]["QUESTIONS_DIR"], sample=2)
+            ensure_banks(app.config["QUIZ"]["QUESTIONS_DIR"], variants=2)
             report = create_demo_cohort(args.students, args.seed)
             db.session.commit()
             analyze()

@@ -82,7 +82,7 @@ def prepare(database_url: str, students: int) -> list[Student]:
     app = create_app({"ENV": "testing", "DATABASE_URL": database_url})
     made = []
     with app.app_context():
-        assert sync_banks([BANKS], sample=1).ok
+        assert sync_banks([BANKS], variants=1).ok
         served = served_bank(WEEK)
         # One hash for everybody: scrypt per student would only slow the set-up down.
         password_hash = generate_password_hash(PASSWORD, method="scrypt")

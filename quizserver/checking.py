@@ -1,6 +1,8 @@
-"""`quiz check`: schema validation plus answer-key verification over many variants."""
+"""`quiz check`: schema validation plus answer-key verification of every variant sync would store
+(the pool's seeds) and of random ones (so a seed-targeted stall or wrong key cannot hide)."""
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,9 +10,12 @@ from typing import IO
 
 import click
 
-from .bank import Problem, bank_paths, load_banks
-from .bank.verify import DEFAULT_VARIANTS, verify_bank
+from .bank import Problem, Question, bank_paths, load_banks
+from .bank.pool import DEFAULT_POOL_SIZE, pool_seeds
+from .bank.verify import question_seeds, verify_bank
 from .sandbox import Runner
+
+RANDOM_VARIANTS = 20
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,7 @@ class CheckResult:
     problems: list[Problem]
     banks: int
     questions: int
+    random_seed: int | None = None  # the base of the random draws, to repeat them
 
     @property
     def errors(self) -> list[Problem]:
@@ -42,30 +48,34 @@ class CheckResult:
 def check_paths(
     paths: Sequence[str | Path],
     *,
-    variants: int = DEFAULT_VARIANTS,
-    seed: int = 0,
+    variants: int = DEFAULT_POOL_SIZE,
+    random_variants: int = RANDOM_VARIANTS,
+    seed: int | None = None,
     progress_file: IO[str] | None = None,
     runner: Runner | None = None,
 ) -> CheckResult:
-    """Validate and verify every bank under `paths`; a progress bar goes to progress_file when given."""
+    """Validate and verify every bank under `paths`: the first `variants` seeds of each question's pool
+    (what `quiz sync` stores) and `random_variants` seeds drawn from `seed` (random when None)."""
     files = bank_paths(paths)
     if not files:
         shown = ", ".join(str(p) for p in paths) or "."
         return CheckResult([Problem(shown, 1, "no bank files (*.yaml, *.yml) found")], 0, 0)
     banks, problems = load_banks(files)
     questions = sum(len(b.questions) for b in banks)
-    if variants > 0 and banks:
+    base = seed if seed is not None else secrets.randbelow(2**31)
+    if (variants > 0 or random_variants > 0) and banks:
         with click.progressbar(
             length=questions,
-            label=f"Sampling {variants} variants per question",
+            label=f"Sampling {variants} variants per question and {random_variants} random ones",
             file=progress_file or _Null(),
         ) as bar:
             for bank in banks:
-                problems += verify_bank(
-                    bank, variants=variants, seed=seed, runner=runner, progress=lambda _: bar.update(1)
-                )
+                def seeds(question: Question, week: int = bank.week) -> list[int]:
+                    return pool_seeds(week, question.id, variants) + question_seeds(base, question, random_variants)
+
+                problems += verify_bank(bank, variants=0, seeds=seeds, runner=runner, progress=lambda _: bar.update(1))
     problems.sort(key=lambda p: (p.path, p.line))
-    return CheckResult(problems, len(banks), questions)
+    return CheckResult(problems, len(banks), questions, base if random_variants else None)
 
 
 class _Null:

@@ -20,15 +20,24 @@ def _default_paths(paths: tuple[str, ...]) -> list[str]:
 
 @quiz_cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--variants", default=100, show_default=True, help="Variants sampled per question.")
-@click.option("--seed", default=0, show_default=True, help="Base seed; the same seed re-creates the run.")
+@click.option("--variants", default=None, type=click.IntRange(0, 2000),
+              help="Pool variants verified per question, those sync stores (default: QUIZ_POOL_VARIANTS, 200).")
+@click.option("--random", "random_variants", default=20, show_default=True, type=click.IntRange(0, 2000),
+              help="Random variants verified per question as well.")
+@click.option("--seed", default=None, type=int, help="Base seed of the random variants (printed; repeats a run).")
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as a JSON list.")
-def check_command(paths: tuple[str, ...], variants: int, seed: int, as_json: bool) -> None:
+def check_command(
+    paths: tuple[str, ...], variants: int | None, random_variants: int, seed: int | None, as_json: bool
+) -> None:
     """Validate banks and verify their answer keys; exit 1 on any error."""
     from .checking import check_paths
 
+    size = variants if variants is not None else current_app.config["QUIZ"]["POOL_VARIANTS"]
     # the bar and the summary go to stderr, so stdout stays a clean list (or JSON) for editors and CI
-    result = check_paths(_default_paths(paths), variants=variants, seed=seed, progress_file=sys.stderr)
+    result = check_paths(_default_paths(paths), variants=size, random_variants=random_variants, seed=seed,
+                         progress_file=sys.stderr)  # fmt: skip
+    if result.random_seed is not None:
+        click.echo(f"random variants drawn from --seed {result.random_seed}", err=True)
     if as_json:
         click.echo(json.dumps([p.as_dict() for p in result.problems], indent=2))
     else:
@@ -40,18 +49,27 @@ def check_command(paths: tuple[str, ...], variants: int, seed: int, as_json: boo
 
 @quiz_cli.command("sync")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--variants", default=None, type=int, help="Variants sampled per question while validating.")
+@click.option("--variants", default=None, type=click.IntRange(1, 2000),
+              help="Verified variants per question (default: QUIZ_POOL_VARIANTS, 200); a bank's `variants:` wins.")
 def sync_command(paths: tuple[str, ...], variants: int | None) -> None:
-    """Validate banks and serve every good one; a bad bank keeps its last good version."""
+    """Validate banks, compute and verify every question's pool of variants (in the sandbox), and serve
+    every good bank; a bad bank keeps its last good version."""
+    from .bank import bank_paths, load_banks
     from .services import sync_banks
 
-    sample = variants if variants is not None else current_app.config["QUIZ"]["SYNC_SAMPLE_VARIANTS"]
-    report = sync_banks(_default_paths(paths), sample=sample)
+    size = variants if variants is not None else current_app.config["QUIZ"]["POOL_VARIANTS"]
+    chosen = _default_paths(paths)
+    banks, _ = load_banks(bank_paths(chosen))
+    with click.progressbar(length=sum(len(b.questions) for b in banks), label="Building verified variant pools",
+                           file=sys.stderr) as bar:  # fmt: skip
+        report = sync_banks(chosen, variants=size, progress=lambda _: bar.update(1))
     db.session.commit()
     for f in report.files:
         click.echo(f"{f.path}: week {f.week if f.week is not None else '?'}: {f.outcome}")
         for problem in f.problems:
             click.echo(f"  {problem}", err=True)
+    if report.counts.questions:
+        click.echo(report.counts.summary(), err=True)
     sys.exit(0 if report.ok else 1)
 
 

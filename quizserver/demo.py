@@ -17,14 +17,14 @@ from typing import Any
 import click
 import numpy as np
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import Row, delete, func, insert, select, text
 
 from .bank import Question
 from .catalog import ServedBank, served_banks
 from .extensions import db
 from .grading import Grade, Status, format_answer, grade
-from .models import Attempt, QuestionState, Role, User, Variant
-from .sandbox import AuthorError, Runner, get_runner
+from .models import Attempt, PoolVariant, QuestionState, Role, User, Variant
+from .services import recount_uses
 
 DEMO_DOMAIN = "demo.example.org"
 VARIANTS_PER_QUESTION = 20
@@ -62,8 +62,8 @@ class GradedAnswer:
 class VariantOption:
     """One computed variant and the answers simulated students give to it."""
 
+    pool_variant_id: int
     seed: int
-    names: dict[str, Any]
     answer: Any
     choice_order: list[str] | None
     correct: GradedAnswer
@@ -83,13 +83,6 @@ class QuestionPool:
 
 
 # ---------------------------------------------------------------- variants and answers
-
-
-def _choice_order(question: Question, seed: int) -> list[str] | None:
-    if not question.is_choice:
-        return None
-    ids = [c.id for c in question.choices]
-    return [ids[i] for i in np.random.default_rng(seed).permutation(len(ids))]
 
 
 def _wrong_values(key: Any, integer: bool) -> dict[str, Any]:
@@ -124,8 +117,8 @@ def _graded(question: Question, key: Any, raw: str) -> GradedAnswer:
     return GradedAnswer(raw, grade(question.answer_spec(), key, raw))
 
 
-def _option(question: Question, seed: int, names: dict[str, Any]) -> VariantOption | None:
-    answer = question.choice_key() if question.is_choice else names.get("answer")
+def _option(question: Question, pooled: Row[Any]) -> VariantOption | None:
+    answer = pooled.answer
     if answer is None:
         return None
     try:
@@ -143,7 +136,7 @@ def _option(question: Question, seed: int, names: dict[str, Any]) -> VariantOpti
         return None
     if correct.grade.status is not Status.CORRECT:
         return None
-    option = VariantOption(seed, names, answer, _choice_order(question, seed), correct)
+    option = VariantOption(pooled.id, pooled.seed, answer, pooled.choice_order, correct)
     for kind, raw in wrong_raw.items():
         graded = _graded(question, answer, raw)
         if graded.grade.status in (Status.INCORRECT, Status.PARTIAL):
@@ -155,28 +148,26 @@ def _option(question: Question, seed: int, names: dict[str, Any]) -> VariantOpti
     return option if option.wrong else None
 
 
-def variant_options(question: Question, seeds: Sequence[int], runner: Runner) -> list[VariantOption]:
-    """Variants for a few seeds in one sandbox round trip; a seed the author's code rejects is skipped."""
-    if question.has_code:
-        results = runner.generate_many(
-            [p.as_dict() for p in question.params], question.require, question.solution, list(seeds)
-        )
-        computed = [(seed, r["names"]) for seed, r in zip(seeds, results, strict=True) if not isinstance(r, AuthorError)]
-    else:
-        computed = [(seed, {}) for seed in seeds]
-    options = [_option(question, seed, names) for seed, names in computed]
+def variant_options(sb: ServedBank, question: Question, count: int) -> list[VariantOption]:
+    """A few variants of the question's verified pool (read, never computed: no author code runs here)."""
+    rows = db.session.execute(
+        select(PoolVariant.id, PoolVariant.seed, PoolVariant.answer, PoolVariant.choice_order)
+        .where(PoolVariant.bank_version_id == sb.version.id, PoolVariant.question_id == question.id)
+        .order_by(PoolVariant.slot)
+        .limit(count)
+    ).all()
+    options = [_option(question, row) for row in rows]
     return [o for o in options if o is not None]
 
 
 def build_pools(
-    served: Sequence[ServedBank], rng: np.random.Generator, runner: Runner, variants: int = VARIANTS_PER_QUESTION
+    served: Sequence[ServedBank], rng: np.random.Generator, variants: int = VARIANTS_PER_QUESTION
 ) -> dict[int, list[QuestionPool]]:
     pools: dict[int, list[QuestionPool]] = {}
     for sb in served:
         pools[sb.week] = []
         for question in sb.bank.questions:
-            seeds = [int(s) for s in rng.integers(0, 2**31, size=variants)]
-            options = variant_options(question, seeds, runner)
+            options = variant_options(sb, question, variants)
             if not options:
                 continue
             kinds = sorted({kind for o in options for kind in o.wrong})
@@ -245,7 +236,6 @@ def create_demo_cohort(
     students: int,
     seed: int,
     *,
-    runner: Runner | None = None,
     variants: int = VARIANTS_PER_QUESTION,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
@@ -260,7 +250,7 @@ def create_demo_cohort(
     rng = np.random.default_rng(seed)
     # synthetic data, not secrets: scalar draws from random are much faster than numpy's
     draw = random.Random(seed)  # nosec B311
-    pools = build_pools(served, rng, runner or get_runner(), variants)
+    pools = build_pools(served, rng, variants)
     semester_start = (now - timedelta(weeks=len(served), days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
 
     ability = rng.normal(0.0, 1.0, size=students)
@@ -300,7 +290,8 @@ def create_demo_cohort(
                 variant_rows.append(
                     {
                         "user_id": user_id, "week": sb.week, "question_id": pool.question.id, "seed": option.seed,
-                        "bank_version_id": sb.version.id, "names": option.names, "answer": option.answer,
+                        "bank_version_id": sb.version.id, "pool_variant_id": option.pool_variant_id, "names": {},
+                        "answer": option.answer,
                         "choice_order": option.choice_order, "created_at": min(moment, now),
                     }
                 )
@@ -317,6 +308,7 @@ def create_demo_cohort(
             totals["reveals"] += state["revealed_at"] is not None
         _bulk_insert(QuestionState, state_rows)
         _bulk_insert(Attempt, attempt_rows)
+        recount_uses(sb.version.id)  # real students then get the variants the cohort used least
         totals["states"] += len(state_rows)
         totals["attempts"] += len(attempt_rows)
         db.session.flush()
@@ -391,14 +383,14 @@ def analyze() -> None:
     db.session.execute(text("ANALYZE"))
 
 
-def ensure_banks(questions_dir: str, sample: int) -> list[ServedBank]:
+def ensure_banks(questions_dir: str, variants: int) -> list[ServedBank]:
     """Serve the banks in questions_dir when nothing is served yet."""
     served = served_banks()
     if served:
         return served
     from .services import sync_banks
 
-    report = sync_banks([questions_dir], sample=sample)
+    report = sync_banks([questions_dir], variants=variants)
     db.session.commit()
     for refused in report.refused:
         click.echo(f"{refused.path}: refused ({len(refused.problems)} problems)", err=True)
@@ -408,14 +400,13 @@ def ensure_banks(questions_dir: str, sample: int) -> list[ServedBank]:
 def run_demo_data(students: int, seed: int, *, replace: bool = False) -> DemoReport:
     """The `quiz demo-data` command: sync if needed, then create the cohort with a progress bar."""
     settings = current_app.config["QUIZ"]
-    served = ensure_banks(settings["QUESTIONS_DIR"], settings["SYNC_SAMPLE_VARIANTS"])
+    served = ensure_banks(settings["QUESTIONS_DIR"], settings["POOL_VARIANTS"])
     if not served:
         raise click.ClickException("no bank could be served; see `flask --app app quiz check`")
     if demo_students():
         if not replace:
             raise click.ClickException("a demo cohort exists already; pass --replace to create it afresh")
         click.echo(f"removed {remove_demo_students()} demo students")
-    click.echo(f"computing {VARIANTS_PER_QUESTION} variants per question for {len(served)} weeks ...")
     try:
         with click.progressbar(length=students * len(served), label="simulating students") as bar:
             report = create_demo_cohort(students, seed, progress=bar.update)

@@ -15,7 +15,8 @@ from .services import sync_banks
 def prepare(app: Flask) -> None:
     with app.app_context():
         upgrade()
-        report = sync_banks([app.config["QUIZ"]["QUESTIONS_DIR"]], sample=app.config["QUIZ"]["SYNC_SAMPLE_VARIANTS"])
+        print(" * syncing questions/: new banks get their verified variant pools (about half a minute at first)")
+        report = sync_banks([app.config["QUIZ"]["QUESTIONS_DIR"]], variants=app.config["QUIZ"]["POOL_VARIANTS"])
         db.session.commit()
         for f in report.files:
             print(f" * {f.path}: week {f.week}: {f.outcome}")

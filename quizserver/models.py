@@ -123,8 +123,42 @@ class BankFileStatus(db.Model):
     checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class PoolVariant(db.Model):
+    """One verified variant of a question in a bank version's pool, computed at sync in the sandbox.
+
+    A page view reads its pre-rendered HTML; no author code and no Markdown run in a request.
+    """
+
+    __tablename__ = "pool_variants"
+    __table_args__ = (
+        UniqueConstraint("bank_version_id", "question_id", "slot"),
+        # the assignment's read: the least-used variants of one question of one version
+        Index("ix_pool_variants_assign", "bank_version_id", "question_id", "uses"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_version_id: Mapped[int] = mapped_column(ForeignKey("bank_versions.id"))
+    question_id: Mapped[str] = mapped_column(String(100))
+    slot: Mapped[int] = mapped_column(Integer)  # 0..pool size - 1
+    seed: Mapped[int] = mapped_column(BigInteger)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # only the names the text, explanation and choices show (size-capped at sync)
+    names: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    answer: Mapped[Any] = mapped_column(JSON)
+    choice_order: Mapped[list[str] | None] = mapped_column(JSON)
+    text_html: Mapped[str] = mapped_column(Text, default="")
+    explanation_html: Mapped[str] = mapped_column(Text, default="")
+    # choice questions: the HTML of each choice, by the author's id
+    choices_html: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    uses: Mapped[int] = mapped_column(Integer, default=0)  # students given this variant
+
+
 class Variant(db.Model):
-    """A student's randomized numbers for one question, computed once and stored."""
+    """A student's randomized numbers for one question: a variant of the pool, assigned once.
+
+    seed, answer and choice_order are copied from the pool so that an answer reads one row. Variants
+    made before pools existed have no pool variant; their `names` hold what the page shows.
+    """
 
     __tablename__ = "variants"
     __table_args__ = (Index("ix_variants_user_week", "user_id", "week", "question_id"),)
@@ -135,7 +169,8 @@ class Variant(db.Model):
     question_id: Mapped[str] = mapped_column(String(100))
     seed: Mapped[int] = mapped_column(BigInteger)
     bank_version_id: Mapped[int] = mapped_column(ForeignKey("bank_versions.id"))
-    # params, plus every name the solution defined (including `answer`)
+    pool_variant_id: Mapped[int | None] = mapped_column(ForeignKey("pool_variants.id"), index=True)
+    # before pools: params, plus every name the solution defined; empty for pool variants
     names: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     answer: Mapped[Any] = mapped_column(JSON)
     # choice questions: the order the choices are shown in
@@ -143,6 +178,7 @@ class Variant(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     bank_version: Mapped[BankVersion] = relationship()
+    pool_variant: Mapped[PoolVariant | None] = relationship()
 
 
 class QuestionState(db.Model):

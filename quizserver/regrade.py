@@ -1,5 +1,6 @@
 """Regrading after an answer-key fix: recompute every stored variant's key from its seed with the
-current bank, re-grade every stored answer, and replay each student's credit. Flushes, never commits.
+current bank (in the sandbox), update the pool, re-grade every stored answer, and replay each
+student's credit. Flushes, never commits.
 """
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .bank import Question, load_bank_file
 from .catalog import ServedBank, served_bank
 from .extensions import db
 from .grading import Grade, Status, grade
-from .models import Attempt, QuestionState, Variant
+from .models import Attempt, PoolVariant, QuestionState, Variant
 from .sandbox import AuthorError, Runner
 from .services import ComputedVariant, compute_variant
 
@@ -90,7 +92,10 @@ def regrade(
     where = [Variant.week == served.week]
     if question_id is not None:
         where.append(Variant.question_id == question_id)
-    variants = db.session.scalars(select(Variant).where(*where).order_by(Variant.id)).all()
+    variants = db.session.scalars(
+        select(Variant).options(joinedload(Variant.pool_variant)).where(*where).order_by(Variant.id)
+    ).all()
+    current_pool = _pool_by_seed(served, question_id)
     keys: dict[int, Any] = {}  # variant id -> the key to grade its attempts against
     for variant in variants:
         question = bank.question(variant.question_id)
@@ -102,7 +107,7 @@ def regrade(
         except AuthorError as exc:
             summary.skipped.append(f"variant {variant.id} ({variant.question_id}, seed {variant.seed}): {exc.message}")
             continue
-        if _params(question, computed.names) != _params(question, variant.names or {}):
+        if _params(question, computed.names) != _params(question, _drawn(variant)):
             summary.skipped.append(
                 f"variant {variant.id} ({variant.question_id}, seed {variant.seed}): the bank now draws "
                 "other numbers for this seed, so the student's answers were for another question"
@@ -118,10 +123,7 @@ def regrade(
         if _differs(variant, computed):
             summary.keys_changed += 1
             if not dry_run:
-                variant.answer = computed.answer
-                variant.names = computed.names
-                variant.choice_order = computed.choice_order
-                variant.bank_version_id = served.version.id
+                _update_key(variant, computed, served, current_pool.get((variant.question_id, variant.seed)))
 
     replayed = _regrade_attempts(served, question_id, keys, summary)
     _replay_states(served, question_id, replayed, summary, dry_run)
@@ -231,11 +233,48 @@ def _apply(item: _Replayed) -> None:
             setattr(attempt, name, value)
 
 
+def _pool_by_seed(served: ServedBank, question_id: str | None) -> dict[tuple[str, int], PoolVariant]:
+    """The served version's pool, by question and seed: where a recomputed variant belongs."""
+    where = [PoolVariant.bank_version_id == served.version.id]
+    if question_id is not None:
+        where.append(PoolVariant.question_id == question_id)
+    return {(row.question_id, row.seed): row for row in db.session.scalars(select(PoolVariant).where(*where))}
+
+
+def _drawn(variant: Variant) -> dict[str, Any]:
+    """The variant's parameters: its pool row's, or, from before pools, its own names."""
+    return variant.pool_variant.params if variant.pool_variant is not None else (variant.names or {})
+
+
+def _update_key(variant: Variant, computed: ComputedVariant, served: ServedBank, pooled: PoolVariant | None) -> None:
+    """Store the recomputed key on the student's variant and in the pool.
+
+    A pool variant moves to the served version's pool row for its seed (same numbers, the new key, the
+    new text); without one, its own pool row takes the new key. A variant from before pools keeps its
+    names, recomputed.
+    """
+    variant.answer = computed.answer
+    variant.choice_order = computed.choice_order
+    variant.bank_version_id = served.version.id
+    if variant.pool_variant is None:
+        variant.names = computed.names
+    elif pooled is not None and _plain(pooled.answer) == _plain(computed.answer):
+        variant.pool_variant = pooled
+        pooled.uses += 1
+    else:
+        variant.pool_variant.answer = computed.answer
+        variant.pool_variant.choice_order = computed.choice_order
+
+
 def _params(question: Question, names: dict[str, Any]) -> Any:
     return _plain({p.name: names.get(p.name) for p in question.params})
 
 
 def _differs(variant: Variant, computed: ComputedVariant) -> bool:
+    """The stored key (and, before pools, names) differ from the recomputed ones."""
+    if variant.pool_variant is not None:
+        stored = (variant.answer, variant.choice_order, variant.pool_variant.answer)
+        return _plain(stored) != _plain((computed.answer, computed.choice_order, computed.answer))
     stored = (variant.answer, variant.names or {}, variant.choice_order)
     return _plain(stored) != _plain((computed.answer, computed.names, computed.choice_order))
 

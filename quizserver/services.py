@@ -1,30 +1,62 @@
 """State changes: variants, attempts, reveals, bank sync. Functions flush; the caller commits once."""
 from __future__ import annotations
 
+import json
+import multiprocessing
+import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from sqlalchemy import Boolean, Float, bindparam, case, exists, func, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Float,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, joinedload
 
 from . import postgres
 from .bank import Bank, Problem, Question, bank_paths, load_bank_file
+from .bank.pool import (
+    DEFAULT_POOL_SIZE,
+    PoolCounts,
+    QuestionPool,
+    answer_key,
+    build_bank_pools,
+    choice_order,
+)
 from .catalog import ServedBank, VersionRef
 from .config import PROJECT_ROOT
 from .extensions import db
 from .grading import Grade, Status, grade
 from .hotpath import HotStatement
-from .models import Account, Attempt, BankFileStatus, BankVersion, QuestionState, Variant, utcnow
-from .sandbox import AuthorError, Runner, get_runner
+from .models import (
+    Account,
+    Attempt,
+    BankFileStatus,
+    BankVersion,
+    PoolVariant,
+    QuestionState,
+    Variant,
+    utcnow,
+)
+from .sandbox import Runner, get_runner
 
 SEED_BOUND = 2**31
-VARIANT_SEED_TRIES = 3
 
 
 def new_seed() -> int:
@@ -43,7 +75,7 @@ class ComputedVariant:
 
 
 def compute_variant(question: Question, seed: int, runner: Runner | None = None) -> ComputedVariant:
-    """Run the question's code for one seed (in the sandbox). Raises AuthorError."""
+    """Run the question's code for one seed in the sandbox (command line only: sync, regrade). Raises AuthorError."""
     names: dict[str, Any] = {}
     if question.has_code:
         result = (runner or get_runner()).generate(
@@ -53,36 +85,41 @@ def compute_variant(question: Question, seed: int, runner: Runner | None = None)
             seed=seed,
         )
         names = result["names"]
-    choice_order = None
-    if question.is_choice:
-        ids = [c.id for c in question.choices]
-        choice_order = [ids[i] for i in np.random.default_rng(seed).permutation(len(ids))]
-        answer: Any = question.choice_key()
-    else:
-        answer = names.get("answer")
-    return ComputedVariant(seed, names, answer, choice_order)
+    return ComputedVariant(seed, names, answer_key(question, names), choice_order(question, seed))
 
 
-def _create_variant(user: Account, served: ServedBank, question: Question) -> Variant:
-    last_error: AuthorError | None = None
-    for _ in range(VARIANT_SEED_TRIES):
-        try:
-            computed = compute_variant(question, new_seed())
-            break
-        except AuthorError as exc:  # a rare seed the sync samples missed: try another one
-            last_error = exc
-    else:
-        assert last_error is not None
-        raise last_error
+class PoolUnavailable(Exception):
+    """The served version of a bank has no pool for a question yet (run `quiz sync`)."""
+
+
+_POOL_PICK = select(PoolVariant.id, PoolVariant.seed, PoolVariant.answer, PoolVariant.choice_order)
+
+
+def _assign_variant(user: Account, served: ServedBank, question: Question) -> Variant:
+    """Give the student a variant of the question's pool: one they have not had, the least used first,
+    ties broken at random, so few students share numbers. Runs no author code."""
+    of_question = (PoolVariant.bank_version_id == served.version.id) & (PoolVariant.question_id == question.id)
+    held = select(Variant.pool_variant_id).where(
+        Variant.user_id == user.id, Variant.week == served.week, Variant.question_id == question.id,
+        Variant.pool_variant_id.is_not(None),
+    )  # fmt: skip
+    least_used = _POOL_PICK.order_by(PoolVariant.uses, func.random()).limit(1)
+    pick = db.session.execute(least_used.where(of_question, PoolVariant.id.not_in(held))).first()
+    if pick is None:  # every variant of the pool was theirs once: start again from the least used
+        pick = db.session.execute(least_used.where(of_question)).first()
+    if pick is None:
+        raise PoolUnavailable(f"week {served.week} question {question.id} has no verified variants yet")
+    db.session.execute(update(PoolVariant).where(PoolVariant.id == pick.id).values(uses=PoolVariant.uses + 1))
     variant = Variant(
         user_id=user.id,
         week=served.week,
         question_id=question.id,
-        seed=computed.seed,
+        seed=pick.seed,
         bank_version_id=served.version.id,
-        names=computed.names,
-        answer=computed.answer,
-        choice_order=computed.choice_order,
+        pool_variant_id=pick.id,
+        names={},
+        answer=pick.answer,
+        choice_order=pick.choice_order,
         created_at=utcnow(),
     )
     db.session.add(variant)
@@ -103,7 +140,14 @@ def ensure_states(user: Account, served: ServedBank) -> WeekView:
     existing = {
         s.question_id: s
         for s in db.session.scalars(
-            select(QuestionState).where(QuestionState.user_id == user.id, QuestionState.week == served.week)
+            select(QuestionState)
+            # the page shows each variant's stored HTML: one query for states, variants and pool rows
+            .options(
+                joinedload(QuestionState.variant)
+                .joinedload(Variant.pool_variant)
+                .load_only(PoolVariant.text_html, PoolVariant.explanation_html, PoolVariant.choices_html)
+            )
+            .where(QuestionState.user_id == user.id, QuestionState.week == served.week)
         )
     }
     view = WeekView(states={})
@@ -112,15 +156,15 @@ def ensure_states(user: Account, served: ServedBank) -> WeekView:
         if state is None:
             try:
                 state = _create_state(user, served, question)
-            except AuthorError as exc:
-                view.unavailable[question.id] = exc.message
+            except PoolUnavailable as exc:
+                view.unavailable[question.id] = str(exc)
                 continue
         view.states[question.id] = state
     return view
 
 
 def _create_state(user: Account, served: ServedBank, question: Question) -> QuestionState:
-    variant = _create_variant(user, served, question)
+    variant = _assign_variant(user, served, question)
     state = QuestionState(
         user_id=user.id, week=served.week, question_id=question.id, variant_id=variant.id, credit=0.0
     )
@@ -142,7 +186,7 @@ def new_variant(user: Account, served: ServedBank, question: Question, state: Qu
     """New numbers for practice, once the question is solved, revealed, closed or out of attempts."""
     if not may_practise(served, question, state):
         return False
-    variant = _create_variant(user, served, question)
+    variant = _assign_variant(user, served, question)
     state.variant_id = variant.id
     state.variant = variant
     state.practice_round += 1
@@ -594,6 +638,7 @@ class SyncedFile:
 @dataclass(frozen=True)
 class SyncReport:
     files: tuple[SyncedFile, ...]
+    counts: PoolCounts = field(default_factory=PoolCounts)
 
     @property
     def refused(self) -> list[SyncedFile]:
@@ -610,46 +655,88 @@ def display_path(path: Path) -> str:
     return str(resolved.relative_to(PROJECT_ROOT)) if resolved.is_relative_to(PROJECT_ROOT) else str(path)
 
 
-def sync_banks(paths: Sequence[str | Path], *, sample: int = 5, runner: Runner | None = None) -> SyncReport:
-    """Validate every bank and store each good one as a new version; a bad one keeps its last good version."""
-    from .bank.verify import verify_bank
+# Rendering a few thousand variants is worth a second process; a handful is not.
+PARALLEL_RENDER_FROM = 500
 
+
+def sync_banks(
+    paths: Sequence[str | Path],
+    *,
+    variants: int = DEFAULT_POOL_SIZE,
+    runner: Runner | None = None,
+    progress: Callable[[Question], None] | None = None,
+) -> SyncReport:
+    """Validate every bank, compute and verify each question's pool of variants (`variants` each unless
+    the bank says otherwise) and store each good bank as the served version. A bank with any problem
+    keeps its last good version. An unchanged bank whose pool is stored is not computed again."""
     files: list[SyncedFile] = []
-    loaded: list[tuple[Path, Bank | None, list[Problem]]] = []
-    for path in bank_paths(paths):
-        bank, problems = load_bank_file(path)
-        if bank is not None and sample > 0:
-            problems += verify_bank(bank, variants=sample, runner=runner)
-        loaded.append((path, bank, problems))
-
+    counts = PoolCounts()
     weeks_seen: dict[int, str] = {}
-    for path, bank, problems in loaded:
-        shown = display_path(path)
-        if bank is not None and bank.week in weeks_seen:
-            problems = problems + [
-                Problem(shown, 1, f"week {bank.week} is also defined in {weeks_seen[bank.week]}")
-            ]
-        errors = [p for p in problems if p.severity == "error"]
-        if bank is None or errors:
-            files.append(SyncedFile(shown, bank.week if bank else None, None, "refused", tuple(problems)))
-            _record_status(shown, bank.week if bank else None, None, False, problems)
-            continue
-        weeks_seen[bank.week] = shown
-        outcome = _store_version(bank, shown)
-        files.append(SyncedFile(shown, bank.week, bank.content_hash, outcome, tuple(problems)))
-        _record_status(shown, bank.week, bank.content_hash, True, problems)
+    loaded = [(path, *load_bank_file(path)) for path in bank_paths(paths)]
+    work = sum(bank.pool_size(q, variants) for _, bank, _ in loaded if bank is not None for q in bank.questions)
+    with _render_executor(work) as executor:
+        for path, bank, problems in loaded:
+            shown = display_path(path)
+            if bank is not None and bank.week in weeks_seen:
+                problems = problems + [
+                    Problem(shown, 1, f"week {bank.week} is also defined in {weeks_seen[bank.week]}")
+                ]
+            pools: list[QuestionPool] = []
+            stored = _stored_version(bank) if bank is not None and not problems else None
+            if bank is not None and not _has_errors(problems) and stored is None:
+                pools = build_bank_pools(bank, variants, runner or get_runner(), executor=executor, progress=progress)
+                for pool in pools:
+                    counts.add(pool)
+                    problems = problems + list(pool.problems)
+            elif bank is not None and progress is not None:
+                for question in bank.questions:
+                    progress(question)
+            if bank is None or _has_errors(problems):
+                files.append(SyncedFile(shown, bank.week if bank else None, None, "refused", tuple(problems)))
+                _record_status(shown, bank.week if bank else None, None, False, problems)
+                continue
+            weeks_seen[bank.week] = shown
+            outcome = _store_version(bank, shown, stored, pools)
+            files.append(SyncedFile(shown, bank.week, bank.content_hash, outcome, tuple(problems)))
+            _record_status(shown, bank.week, bank.content_hash, True, problems)
     db.session.flush()
-    return SyncReport(tuple(files))
+    return SyncReport(tuple(files), counts)
 
 
-def _store_version(bank: Bank, shown_path: str) -> str:
+def _has_errors(problems: Sequence[Problem]) -> bool:
+    return any(p.severity == "error" for p in problems)
+
+
+@contextmanager
+def _render_executor(work: int) -> Iterator[Executor | None]:
+    if work < PARALLEL_RENDER_FROM or (os.cpu_count() or 1) < 2:
+        yield None
+        return
+    # fork: the children only render (pure functions of what they are sent) and never touch the database
+    with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=multiprocessing.get_context("fork")) as pool:
+        yield pool
+
+
+def _stored_version(bank: Bank) -> BankVersion | None:
+    """This exact bank's stored version, if its pool is complete (a version from before pools has none)."""
     version = db.session.scalar(
         select(BankVersion).where(BankVersion.week == bank.week, BankVersion.content_hash == bank.content_hash)
     )
-    if version is not None and version.is_current:
+    if version is None:
+        return None
+    stored = set(db.session.scalars(
+        select(PoolVariant.question_id).where(PoolVariant.bank_version_id == version.id).distinct()
+    ))
+    return version if stored >= {q.id for q in bank.questions} else None
+
+
+def _store_version(bank: Bank, shown_path: str, stored: BankVersion | None, pools: list[QuestionPool]) -> str:
+    """Make the bank the week's served version: the stored one, or a new (or pool-less) row with its pools."""
+    if stored is not None and stored.is_current:
         return "unchanged"
-    db.session.execute(
-        update(BankVersion).where(BankVersion.week == bank.week).values(is_current=False)
+    db.session.execute(update(BankVersion).where(BankVersion.week == bank.week).values(is_current=False))
+    version = stored or db.session.scalar(
+        select(BankVersion).where(BankVersion.week == bank.week, BankVersion.content_hash == bank.content_hash)
     )
     if version is None:
         version = BankVersion(
@@ -666,7 +753,65 @@ def _store_version(bank: Bank, shown_path: str) -> str:
         db.session.add(version)
     version.is_current = True
     version.synced_at = utcnow()
+    db.session.flush()
+    if pools:
+        _store_pools(version, pools)
+    _carry_over_variants(bank, version)
     return "new"
+
+
+def _store_pools(version: BankVersion, pools: list[QuestionPool]) -> None:
+    db.session.execute(delete(PoolVariant).where(PoolVariant.bank_version_id == version.id))  # a partial pool
+    rows = [
+        {
+            "bank_version_id": version.id, "question_id": pool.question_id, "slot": e.slot, "seed": e.seed,
+            "params": e.params, "names": e.names, "answer": e.answer, "choice_order": e.choice_order,
+            "text_html": e.text_html, "explanation_html": e.explanation_html, "choices_html": e.choices_html,
+            "uses": 0,
+        }
+        for pool in pools
+        for e in pool.entries
+    ]  # fmt: skip
+    for start in range(0, len(rows), 1000):
+        db.session.execute(insert(PoolVariant), rows[start : start + 1000])
+
+
+def _carry_over_variants(bank: Bank, version: BankVersion) -> None:
+    """Students keep their numbers across a new version: a variant whose seed draws the same numbers and
+    key in the new pool moves to it (and so shows the new text); one whose key changed stays where it
+    is until `quiz regrade` re-grades its answers against the new key."""
+    old = aliased(PoolVariant)
+    new = aliased(PoolVariant)
+    pairs = db.session.execute(
+        select(old.id, new.id, old.params, new.params, old.answer, new.answer, old.choice_order, new.choice_order)
+        .join(new, (new.question_id == old.question_id) & (new.seed == old.seed) & (new.bank_version_id == version.id))
+        .where(old.id.in_(
+            select(Variant.pool_variant_id).where(Variant.week == bank.week, Variant.pool_variant_id.is_not(None))
+        ), old.bank_version_id != version.id)
+    ).all()  # fmt: skip
+    moved = 0
+    for row in pairs:
+        old_id, new_id = row[0], row[1]
+        if _plain((row[2], row[4], row[6])) != _plain((row[3], row[5], row[7])):
+            continue
+        db.session.execute(
+            update(Variant).where(Variant.pool_variant_id == old_id)
+            .values(pool_variant_id=new_id, bank_version_id=version.id)
+        )  # fmt: skip
+        moved += 1
+    if moved:
+        recount_uses(version.id)
+
+
+def recount_uses(version_id: int) -> None:
+    """Each pool variant's `uses`: how many students' variants point at it."""
+    held = select(func.count(Variant.id)).where(Variant.pool_variant_id == PoolVariant.id).scalar_subquery()
+    db.session.execute(update(PoolVariant).where(PoolVariant.bank_version_id == version_id).values(uses=held))
+
+
+def _plain(value: Any) -> Any:
+    """Values as JSON columns give them back, so stored and recomputed values compare equal."""
+    return json.loads(json.dumps(value, default=lambda v: v.tolist()))
 
 
 def _record_status(path: str, week: int | None, content_hash: str | None, ok: bool, problems: list[Problem]) -> None:

@@ -79,7 +79,7 @@ def app_config(tmp_path: Path, database_url: str | None) -> dict[str, Any]:
         "QUESTIONS_DIR": str(FIXTURES / "banks"),
         "ENROLLMENT_KEY": ENROLLMENT_KEY,
         "RATELIMIT_ENABLED": False,
-        "SYNC_SAMPLE_VARIANTS": 2,
+        "POOL_VARIANTS": 6,
     }
 
 
@@ -114,7 +114,7 @@ def bare_app(make_app: Callable[..., Flask]) -> Flask:
 def app(bare_app: Flask) -> Flask:
     """An app with the test banks synced."""
     with bare_app.app_context():
-        report = sync_banks([FIXTURES / "banks", FIXTURES / "closed"], sample=2)
+        report = sync_banks([FIXTURES / "banks", FIXTURES / "closed"], variants=6)
         assert report.ok, [str(p) for f in report.files for p in f.problems]
         db.session.commit()
     return bare_app

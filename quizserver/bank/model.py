@@ -102,6 +102,7 @@ class Question:
     choices: tuple[Choice, ...] = ()
     explanation: str = ""
     title: str = ""
+    variants: int | None = None  # the size of its verified pool; None: the bank's, else the server's default
     # line numbers of the question's keys, e.g. {"solution": 41}, for precise messages
     lines: tuple[tuple[str, int], ...] = ()
 
@@ -139,6 +140,7 @@ class Bank:
     format_version: int = 1
     opens: datetime | None = None
     closes: datetime | None = None
+    variants: int | None = None  # pool size for its questions; None: the server's default
     # line numbers of the top-level keys, e.g. {"week": 2}, for messages that point into the file
     lines: tuple[tuple[str, int], ...] = ()
 
@@ -151,3 +153,12 @@ class Bank:
     @property
     def total_points(self) -> int:
         return sum(q.points for q in self.questions)
+
+    def pool_size(self, question: Question, default: int) -> int:
+        """How many verified variants sync computes for the question: its own `variants`, the bank's, or
+        the default. Without random parameters every variant is the same question, so one is enough,
+        except that a choice question shuffles its options per variant."""
+        size = question.variants or self.variants or default
+        if not question.params and not question.is_choice:
+            return 1
+        return size

@@ -12,7 +12,7 @@ import keyword
 import math
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +31,10 @@ from quizserver.bank.model import (
 )
 from quizserver.grading import QUESTION_TYPES, Tolerance
 
-BANK_KEYS = ("version", "week", "title", "opens", "closes", "questions")
+BANK_KEYS = ("version", "week", "title", "opens", "closes", "variants", "questions")
 QUESTION_KEYS = (
     "id", "type", "points", "title", "text", "params", "require", "solution", "check", "tolerance",
-    "partial", "expressions", "max_attempts", "penalty", "explanation", "choices",
+    "partial", "expressions", "max_attempts", "penalty", "explanation", "choices", "variants",
 )
 CHOICE_KEYS = ("text", "correct", "feedback")
 PARAM_KEYS = (*PARAM_KINDS, "shape", "round")
@@ -48,6 +48,7 @@ QUESTION_ID = re.compile(r"[a-z0-9][a-z0-9\-_]*")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 MAX_WEEK = 99
 MAX_POINTS = 100
+MAX_VARIANTS = 2000  # a pool larger than this only slows sync down
 MAX_ROUND = 12
 
 
@@ -335,14 +336,14 @@ class _BankValidator:
                                   f"got {_found(mapping[key])}")
                 return None
         elif isinstance(value, date) and not isinstance(value, datetime):
-            value = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+            value = datetime(value.year, value.month, value.day, tzinfo=UTC)
             self.warning(where, f"{key} has no time of day; taken as {value.isoformat()}")
         elif not isinstance(value, datetime):
             self.error(where, f"{key} must be a date and time such as 2026-05-01T23:59:00+02:00, "
                               f"got {_found(value)}")
             return None
         # a time without an offset is taken as UTC so that comparisons never mix naive and aware
-        return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
     def code(
         self, mapping: dict, key: str, mode: str, line: int, label: str | None = None
@@ -411,6 +412,7 @@ class _BankValidator:
             opens = self.moment(data, "opens", 1)
         if "closes" in data:
             closes = self.moment(data, "closes", 1)
+        variants = self.whole_number(data, "variants", 1, MAX_VARIANTS, 1) if "variants" in data else None
         if opens is not None and closes is not None and closes <= opens:
             self.error(_key_line(data, "closes", 1),
                        f"closes ({closes.isoformat()}) must be after opens ({opens.isoformat()})")
@@ -430,6 +432,7 @@ class _BankValidator:
             format_version=version,
             opens=opens,
             closes=closes,
+            variants=variants,
             lines=lines,
         )
 
@@ -515,6 +518,8 @@ class _BankValidator:
             fields["max_attempts"] = self.whole_number(item, "max_attempts", 1, None, line)
         if "penalty" in item:
             fields["penalty"] = self.number(item, "penalty", line, high=1.0)
+        if "variants" in item:
+            fields["variants"] = self.whole_number(item, "variants", 1, MAX_VARIANTS, line)
 
         params = self.params(item, line) if "params" in item else ()
         written = item.get("params")

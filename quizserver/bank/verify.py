@@ -37,6 +37,49 @@ def question_seeds(base_seed: int, question: Question, count: int) -> list[int]:
     return [int(s) for s in np.random.default_rng(entropy).integers(0, 2**31, size=count)]
 
 
+@dataclass(frozen=True)
+class Generated:
+    """What running a question's code for some seeds gave: good samples, failures, and seeds never run."""
+
+    samples: list[Sample]
+    failures: list[tuple[int, AuthorError]]
+    not_run: int = 0
+
+    @property
+    def ran(self) -> int:
+        return len(self.samples) + len(self.failures)
+
+
+@dataclass(frozen=True)
+class Verification:
+    problems: list[Problem]
+    generated: Generated
+    failed_checks: frozenset[int] = frozenset()  # seeds that ran but failed a check
+
+    @property
+    def failed(self) -> int:
+        return len(self.generated.failures) + len(self.failed_checks)
+
+
+def generate_samples(question: Question, seeds: list[int], runner: Runner) -> Generated:
+    """One sandbox round trip for all seeds; a question without code gives empty names for each."""
+    if not question.has_code:
+        return Generated([Sample(s, {}, {}) for s in seeds], [])
+    results = runner.generate_many([p.as_dict() for p in question.params], question.require, question.solution, seeds)
+    samples: list[Sample] = []
+    failures: list[tuple[int, AuthorError]] = []
+    not_run = 0
+    for s, result in zip(seeds, results, strict=True):
+        if isinstance(result, AuthorError):
+            if result.kind == "not_run":
+                not_run += 1
+            else:
+                failures.append((s, result))
+        else:
+            samples.append(Sample(s, result["params"], result["names"]))
+    return Generated(samples, failures, not_run)
+
+
 def verify_bank(
     bank: Bank,
     *,
@@ -44,11 +87,16 @@ def verify_bank(
     seed: int = 0,
     runner: Runner | None = None,
     progress: Callable[[Question], None] | None = None,
+    seeds: Callable[[Question], list[int]] | None = None,
 ) -> list[Problem]:
+    """Verify every question for `variants` seeds drawn from `seed`, or for the seeds `seeds` gives."""
     runner = runner or get_runner()
     problems: list[Problem] = []
     for question in bank.questions:
-        problems += verify_question(bank, question, variants=variants, seed=seed, runner=runner)
+        chosen: list[int] = []
+        if question.has_code:
+            chosen = seeds(question) if seeds is not None else question_seeds(seed, question, variants)
+        problems += verify_seeds(bank, question, chosen, runner).problems
         if progress:
             progress(question)
     return problems
@@ -57,36 +105,44 @@ def verify_bank(
 def verify_question(
     bank: Bank, question: Question, *, variants: int, seed: int, runner: Runner
 ) -> list[Problem]:
+    seeds = question_seeds(seed, question, variants) if question.has_code else []
+    return verify_seeds(bank, question, seeds, runner).problems
+
+
+def verify_seeds(bank: Bank, question: Question, seeds: list[int], runner: Runner) -> Verification:
+    """Run the question's code for every seed and check each variant as a student would meet it:
+    placeholders resolve, the key is well formed, the shown key grades correct, classic mistakes
+    grade wrong, and `check:` agrees. Any problem names the seed and the file line."""
     report = _Reporter(bank, question)
     if not question.has_code:
         _check_placeholders(report, question, {}, seed=None)
-        return report.problems
+        return Verification(report.problems, Generated([Sample(s, {}, {}) for s in seeds], []))
 
-    seeds = question_seeds(seed, question, variants)
-    results = runner.generate_many(
-        [p.as_dict() for p in question.params], question.require, question.solution, seeds
-    )
-    samples: list[Sample] = []
-    failures: list[tuple[int, AuthorError]] = []
-    for s, result in zip(seeds, results, strict=True):
-        if isinstance(result, AuthorError):
-            failures.append((s, result))
+    generated = generate_samples(question, seeds, runner)
+    samples = generated.samples
+    if generated.failures or generated.not_run:
+        counts = f"in {len(generated.failures)} of {len(seeds)} variants"
+        if generated.not_run:
+            counts += f", {generated.not_run} not run"
+        if generated.failures:
+            s, error = generated.failures[0]
+            key = "require" if error.kind == "require" else "solution"
+            report.at(code_line(question, key, error.line), f"{error.message} ({counts}; first seed {s})")
         else:
-            samples.append(Sample(s, result["params"], result["names"]))
-    if failures:
-        s, error = failures[0]
-        key = "require" if error.kind == "require" else "solution"
-        message = f"{error.message} (in {len(failures)} of {len(seeds)} variants; first seed {s})"
-        report.at(code_line(question, key, error.line), message)
+            report.at(question.line_of("solution"), f"variants were not run ({counts})")
     if not samples:
-        return report.problems
+        return Verification(report.problems, generated)
 
+    verification = _verify_samples(report, question, samples, runner)
+    return Verification(verification, generated, frozenset(report.failed))
+
+
+def _verify_samples(report: _Reporter, question: Question, samples: list[Sample], runner: Runner) -> list[Problem]:
     for sample in samples:
         if not _check_placeholders(report, question, sample.names, seed=sample.seed):
             break
     if question.is_choice:
         return report.problems
-
     keys = _check_answers(report, question, samples)
     if keys is None:
         return report.problems
@@ -101,6 +157,7 @@ class _Reporter:
         self.bank = bank
         self.question = question
         self.problems: list[Problem] = []
+        self.failed: set[int] = set()  # seeds whose variant failed a check
 
     def error(self, key: str, message: str, severity: str = "error") -> None:
         line = self.question.line_of(key)
@@ -121,6 +178,8 @@ def _check_placeholders(report: _Reporter, question: Question, names: dict[str, 
         missing = sorted(placeholder_names(template) - names.keys())
         if missing:
             where = f" (seed {seed})" if seed is not None else ""
+            if seed is not None:
+                report.failed.add(seed)
             report.error(key, f"{{{{ {missing[0]} }}}} in {key} does not resolve{where}")
             return False
     return True
@@ -135,6 +194,7 @@ def _check_answers(report: _Reporter, question: Question, samples: list[Sample])
     first_shape: tuple[int, ...] | None = None
     for sample in samples:
         raw = sample.names.get("answer")
+        report.failed.add(sample.seed)  # until it passes every check below
         try:
             key = np.asarray(raw, dtype=float)
         except (TypeError, ValueError):
@@ -161,6 +221,7 @@ def _check_answers(report: _Reporter, question: Question, samples: list[Sample])
                 f"{_shape_text(key.shape)} (seed {sample.seed})",
             )
             return None
+        report.failed.discard(sample.seed)
         keys.append(key)
     return keys
 
@@ -174,13 +235,15 @@ def _check_self_consistency(
     for sample, key in zip(samples, keys, strict=True):
         raw_key = sample.names["answer"]
         shown = format_answer(raw_key)
-        if "shown" not in reported and grade(spec, raw_key, shown).status is not Status.CORRECT:
-            reported.add("shown")
-            report.error(
-                "tolerance",
-                f"the key as shown to students ({shown}) does not grade correct: the tolerance is tighter "
-                f"than the shown precision (seed {sample.seed})",
-            )
+        if grade(spec, raw_key, shown).status is not Status.CORRECT:
+            report.failed.add(sample.seed)
+            if "shown" not in reported:
+                reported.add("shown")
+                report.error(
+                    "tolerance",
+                    f"the key as shown to students ({shown}) does not grade correct: the tolerance is tighter "
+                    f"than the shown precision (seed {sample.seed})",
+                )
         if tol.atol == 0 and np.any(key == 0) and "zero" not in reported:
             reported.add("zero")
             report.warning(
@@ -190,17 +253,23 @@ def _check_self_consistency(
             continue
         for label, perturb in PERTURBATIONS:
             wrong = perturb(key)
-            if label in reported or np.allclose(wrong, key, rtol=0, atol=1e-12):
+            if np.allclose(wrong, key, rtol=0, atol=1e-12):
                 continue
             if grade(spec, raw_key, format_answer(wrong.tolist())).status is Status.CORRECT:
+                report.failed.add(sample.seed)
+                if label in reported:
+                    continue
                 reported.add(label)
                 report.error(
                     "tolerance",
                     f"the key {label} still grades correct (seed {sample.seed}): the tolerance is too "
                     "loose to tell this classic mistake apart",
                 )
-        if key.ndim == 2 and key.shape[0] == key.shape[1] and not np.allclose(key, key.T) and "T" not in reported:
+        if key.ndim == 2 and key.shape[0] == key.shape[1] and not np.allclose(key, key.T):
             if grade(spec, raw_key, format_answer(key.T.tolist())).status is Status.CORRECT:
+                report.failed.add(sample.seed)
+                if "T" in reported:
+                    continue
                 reported.add("T")
                 report.error(
                     "tolerance",
@@ -215,6 +284,7 @@ def _check_numerically(
     assert check is not None
     worst: tuple[float, str] | None = None
     for sample, key in zip(samples, keys, strict=True):
+        report.failed.add(sample.seed)  # until it passes
         try:
             if check.gradient_of:
                 assert check.wrt is not None
@@ -247,6 +317,8 @@ def _check_numerically(
             return
         excess = np.abs(key - ref) - (check.atol + check.rtol * np.abs(ref))
         index = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()
+        if not excess[index] > 0:
+            report.failed.discard(sample.seed)
         if excess[index] > 0 and (worst is None or excess[index] > worst[0]):
             entry = f"answer[{', '.join(map(str, index))}]" if index else "answer"
             worst = (

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
-from flask import abort, render_template, request
-from sqlalchemy import select
+import secrets
+from typing import Any
 
-from quizserver.catalog import served_bank, served_banks
+from flask import abort, render_template, request
+from sqlalchemy import func, select
+
+from quizserver.catalog import ServedBank, served_bank, served_banks
 from quizserver.extensions import db
 from quizserver.grading import Grade
-from quizserver.models import BankFileStatus, BankVersion
+from quizserver.models import BankFileStatus, BankVersion, PoolVariant
 from quizserver.security import instructor_required
-from quizserver.services import new_seed
 
 from . import bp
-from .preview import BadSeed, parse_seed, preview
+from .preview import BadVariant, parse_variant, preview
 
 MAX_TRIAL_ANSWER = 5000
 
@@ -33,15 +35,19 @@ def preview_question(week: int, question_id: str) -> str:
     question = served.bank.question(question_id)
     if question is None:
         abort(404, f"Week {week} has no question '{question_id}'.")
+    count = db.session.scalar(select(func.count(PoolVariant.id)).where(*_pool_of(served, question_id))) or 0
+    if count == 0:
+        abort(404, f"Week {week} question '{question_id}' has no verified variants yet; run quiz sync.")
     try:
-        seed = parse_seed(request.args.get("seed"))
-    except BadSeed as exc:
+        number = parse_variant(request.args.get("variant"), count)
+    except BadVariant as exc:
         abort(400, str(exc))
-    view = preview(question, seed)
+    pooled = db.session.scalars(select(PoolVariant).where(*_pool_of(served, question_id), PoolVariant.slot == number - 1)).one()
+    view = preview(question, pooled, count)
     # a GET grades and stores nothing, so a trial answer can be shared as a link
     typed = ",".join(request.args.getlist("choice")) if question.is_choice else request.args.get("answer")
     trial: Grade | None = None
-    if typed is not None and "trial" in request.args and not view.error:
+    if typed is not None and "trial" in request.args:
         trial = view.grade(typed[:MAX_TRIAL_ANSWER])
     return render_template(
         "instructor/preview.html",
@@ -50,5 +56,9 @@ def preview_question(week: int, question_id: str) -> str:
         typed=typed or "",
         selected=set(request.args.getlist("choice")),
         trial=trial,
-        random_seed=new_seed(),
+        random_variant=secrets.randbelow(count) + 1,
     )
+
+
+def _pool_of(served: ServedBank, question_id: str) -> tuple[Any, ...]:
+    return (PoolVariant.bank_version_id == served.version.id, PoolVariant.question_id == question_id)

@@ -10,7 +10,7 @@ import numpy as np
 from quizserver.bank import Question
 from quizserver.catalog import ServedBank
 from quizserver.grading import format_answer
-from quizserver.models import Attempt, QuestionState
+from quizserver.models import Attempt, QuestionState, Variant
 from quizserver.render import render_template
 from quizserver.services import may_practise, practice_note, solution_visible
 
@@ -110,16 +110,15 @@ def question_view(
             question, number, None, "", "", (), (), None, False, "", "", None, False, "", unavailable=unavailable
         )
     variant = state.variant
-    names = variant.names or {}
+    shown = shown_html(question, variant)
     hint, shape = shape_hint(question, variant.answer)
     choices: tuple[ChoiceView, ...] = ()
     if question.is_choice:
-        by_id = {c.id: c for c in question.choices}
         order = choice_order(question, variant.choice_order)
         choices = tuple(
-            ChoiceView(cid, str(i), render_template(by_id[cid].text, names))
+            ChoiceView(cid, str(i), shown.choices[cid])
             for i, cid in enumerate(order, start=1)
-            if cid in by_id
+            if cid in shown.choices
         )
     visible = solution_visible(served, state)
     left = None
@@ -129,19 +128,39 @@ def question_view(
         question=question,
         number=number,
         state=state,
-        text_html=render_template(question.text, names),
+        text_html=shown.text,
         shape_hint=hint,
         shape=shape,
         choices=choices,
         last=last,
         show_solution=visible,
         # Nothing about the key leaves the server before the student may see it.
-        explanation_html=render_template(question.explanation, names) if visible and question.explanation else "",
+        explanation_html=shown.explanation if visible else "",
         key_text=_key_text(question, variant.answer) if visible else "",
         attempts_left=left,
         can_practise=may_practise(served, question, state),
         token=secrets.token_urlsafe(16),
         practice_note=practice_note(served, question, state, last),
+    )
+
+
+@dataclass(frozen=True)
+class ShownHtml:
+    text: str
+    explanation: str
+    choices: dict[str, str]
+
+
+def shown_html(question: Question, variant: Variant) -> ShownHtml:
+    """A pool variant's HTML, rendered at sync. A variant from before pools is rendered from its names."""
+    pooled = variant.pool_variant
+    if pooled is not None:
+        return ShownHtml(pooled.text_html, pooled.explanation_html, pooled.choices_html or {})
+    names = variant.names or {}
+    return ShownHtml(
+        render_template(question.text, names),
+        render_template(question.explanation, names) if question.explanation else "",
+        {c.id: render_template(c.text, names) for c in question.choices},
     )
 
 

@@ -13,6 +13,7 @@ from quizserver.hotpath import commit_request, request_connection
 from quizserver.models import QuestionState
 from quizserver.security import answer_target
 from quizserver.services import (
+    PoolUnavailable,
     answerable,
     ensure_states,
     last_attempts,
@@ -203,8 +204,11 @@ def new_numbers(week: int, question_id: str) -> Response:
         abort(400, "The form expired. Please reload the page.")
     question, state = _state_for(served, question_id)
     note = ""
-    if not new_variant(current_user, served, question, state):
-        note = "New numbers are available once you have solved the question or revealed its solution."
+    try:
+        if not new_variant(current_user, served, question, state):
+            note = "New numbers are available once you have solved the question or revealed its solution."
+    except PoolUnavailable:
+        note = "New numbers for this question are not available right now."
     db.session.commit()
     if _wants_json():
         return _json_reply(served, question, state, note)

@@ -15,7 +15,7 @@ from quizserver.bank import Question
 from quizserver.catalog import ServedBank
 from quizserver.extensions import db
 from quizserver.grading import format_answer
-from quizserver.models import Attempt, QuestionState, Role, User, Variant
+from quizserver.models import Attempt, PoolVariant, QuestionState, Role, User, Variant
 
 WRONG_STATUSES = ("incorrect", "partial")
 TOP_GROUPS = 5
@@ -400,14 +400,17 @@ def student_attempts(user_id: int, served: Sequence[ServedBank]) -> list[Attempt
     if variant_ids:
         # one row per variant (a student answers each several times), so each JSON is read once
         variants = _execute(
-            select(Variant.id, Variant.week, Variant.question_id, Variant.names, Variant.answer).where(
-                Variant.user_id == user_id, Variant.id.in_(variant_ids)
+            select(
+                Variant.id, Variant.week, Variant.question_id, Variant.names, Variant.answer, PoolVariant.params
             )
+            .outerjoin(PoolVariant, PoolVariant.id == Variant.pool_variant_id)
+            .where(Variant.user_id == user_id, Variant.id.in_(variant_ids))
         )
-        for vid, week, qid, names, answer in variants:
+        for vid, week, qid, names, answer, params in variants:
             question = questions.get((week, qid))
             key = _answer_text(question, answer) if question is not None else str(answer)
-            shown[vid] = (_numbers(question, names), key)
+            # a pool variant's parameters; a variant from before pools keeps its own names
+            shown[vid] = (_numbers(question, params if params is not None else names), key)
     rows = []
     for r in attempts:
         numbers, key = shown.get(r.variant_id, ("", ""))

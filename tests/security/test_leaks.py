@@ -14,7 +14,7 @@ from quizserver.bank import load_bank_file
 from quizserver.extensions import db
 from quizserver.grading import format_answer
 from quizserver.models import QuestionState
-from quizserver.render import render_template
+from quizserver.quiz.presenters import shown_html
 from tests.conftest import FIXTURES
 
 from .conftest import Cast, crawl, login_as
@@ -57,7 +57,7 @@ def explanation_needles(app: Flask, user_id: int) -> list[str]:
         for state in db.session.scalars(select(QuestionState).where(QuestionState.user_id == user_id, QuestionState.week == 1)):
             question = bank.question(state.question_id)
             if question is not None and question.explanation:
-                needles.append(render_template(question.explanation, state.variant.names))
+                needles.append(shown_html(question, state.variant).explanation)
     return needles
 
 
@@ -149,7 +149,7 @@ def test_an_upcoming_week_is_closed_to_students_on_the_server(make_app, tmp_path
     from quizserver.services import sync_banks
 
     with app.app_context():
-        assert sync_banks([tmp_path / "week03-upcoming.yaml"], sample=1).ok
+        assert sync_banks([tmp_path / "week03-upcoming.yaml"], variants=1).ok
         db.session.commit()
     from .conftest import add_cast
 

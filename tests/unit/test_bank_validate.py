@@ -94,7 +94,7 @@ ERROR_ROWS = [
      "closes (2026-04-23T00:00:00+02:00) must be after opens (2026-04-24T00:00:00+02:00)"),
     ("week: 3\n", "week: 3\nweeks: 4\n", 3, None, "unknown key 'weeks', did you mean 'week'?"),
     ("week: 3\n", "week: 3\nzzz: 4\n", 3, None,
-     "unknown key 'zzz'; valid keys are version, week, title, opens, closes, questions"),
+     "unknown key 'zzz'; valid keys are version, week, title, opens, closes, variants, questions"),
     # question fields
     ("points: 2", "points: two", 9, GRAD, "points must be a whole number, got 'two'"),
     ("points: 2", "points: 2.5", 9, GRAD, "points must be a whole number, got 2.5"),

@@ -24,9 +24,17 @@ def state_of(app: Flask, user_id: int, week: int, question_id: str) -> QuestionS
                 QuestionState.question_id == question_id,
             )
         ).one()
-        state.variant  # load it before the session closes
+        state.variant.pool_variant  # load both before the session closes
         db.session.expunge_all()
         return state
+
+
+def numbers_of(state: QuestionState) -> dict[str, Any]:
+    """The student's drawn parameters and shown values: from the pool, or a variant's own from before pools."""
+    pooled = state.variant.pool_variant
+    if pooled is None:
+        return dict(state.variant.names or {})
+    return {**pooled.params, **pooled.names}
 
 
 def key_of(app: Flask, user_id: int, week: int, question_id: str) -> Any:

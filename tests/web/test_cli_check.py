@@ -210,4 +210,4 @@ def test_a_second_sync_of_the_same_bank_changes_nothing(synced: tuple[Flask, Pat
     assert result.exit_code == 0
     assert f"{path}: week 1: unchanged" in result.output
     with app.app_context():
-        assert sync_banks([path], sample=0).files[0].outcome == "unchanged"
+        assert sync_banks([path], variants=0).files[0].outcome == "unchanged"

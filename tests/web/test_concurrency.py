@@ -97,7 +97,7 @@ def sqlite_app(make_app: Callable[..., Flask], tmp_path) -> Flask:
     """SQLite even in the PostgreSQL run: several workers on one machine share a SQLite file."""
     app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'race.sqlite3'}")
     with app.app_context():
-        assert sync_banks([FIXTURES / "banks"], sample=1).ok
+        assert sync_banks([FIXTURES / "banks"], variants=1).ok
         db.session.commit()
     return app
 

@@ -1,4 +1,4 @@
-"""The instructor's preview: any question, any seed, the key, and a box graded like a student's answer."""
+"""The instructor's preview: any variant of a question's verified pool, its key, and a box graded like a student's answer."""
 from __future__ import annotations
 
 import html
@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from quizserver.catalog import served_bank
 from quizserver.extensions import db
 from quizserver.grading import format_answer
-from quizserver.models import User
-from quizserver.services import compute_variant, sync_banks
+from quizserver.models import PoolVariant, User
+from quizserver.services import sync_banks
 from tests.conftest import AuthActions
 
 FAILING_BANK = """\
@@ -46,9 +47,18 @@ def _page(client: FlaskClient, url: str, status: int = 200) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
-def _computed(app: Flask, question_id: str, seed: int):
+def _pooled(app: Flask, question_id: str, number: int) -> PoolVariant:
+    """Variant `number` (1-based) of the served pool, as stored at sync."""
     with app.app_context():
-        return compute_variant(served_bank(1).bank.question(question_id), seed)
+        row = db.session.scalars(
+            select(PoolVariant).where(
+                PoolVariant.bank_version_id == served_bank(1).version.id,
+                PoolVariant.question_id == question_id,
+                PoolVariant.slot == number - 1,
+            )
+        ).one()
+        db.session.expunge(row)
+        return row
 
 
 @pytest.mark.parametrize("role", ["student", "staff"])
@@ -59,38 +69,42 @@ def test_only_instructors_preview(make_user, auth: AuthActions, client: FlaskCli
 
 
 def test_anonymous_is_sent_to_log_in(client: FlaskClient) -> None:
-    response = client.get("/instructor/preview/1/scale?seed=3")
+    response = client.get("/instructor/preview/1/scale?variant=3")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
 def test_banks_page_links_every_question(instructor: User, client: FlaskClient) -> None:
     page = _page(client, "/instructor/banks")
     for week, question_id in [(1, "scale"), (1, "outer"), (1, "count"), (1, "relu"), (1, "convex")]:
-        assert f'href="/instructor/preview/{week}/{question_id}?seed=0"' in page
+        assert f'href="/instructor/preview/{week}/{question_id}"' in page
     assert "/instructor/preview/2/" in page  # the closed week can be previewed too
 
 
-@pytest.mark.parametrize("seed", [0, 7, 123456])
-def test_preview_shows_the_seeds_numbers_key_and_explanation(
-    app: Flask, instructor: User, client: FlaskClient, seed: int
+@pytest.mark.parametrize("number", [1, 3, 6])
+def test_preview_shows_the_variants_numbers_key_and_explanation(
+    app: Flask, instructor: User, client: FlaskClient, number: int
 ) -> None:
-    computed = _computed(app, "outer", seed)
-    page = _page(client, f"/instructor/preview/1/outer?seed={seed}")
-    key = format_answer(computed.answer)
+    pooled = _pooled(app, "outer", number)
+    page = _page(client, f"/instructor/preview/1/outer?variant={number}")
+    key = format_answer(pooled.answer)
     assert f'<code id="preview-key">{key}</code>' in page
-    assert f'name="seed" id="seed" value="{seed}"' in page
-    # the rendered question carries this seed's u, entry by entry, as MathML numbers
-    for value in computed.names["u"]:
+    assert f'name="variant" id="variant" value="{number}"' in page
+    assert f"of 6 (seed {pooled.seed})" in page
+    # the rendered question carries this variant's u, entry by entry, as MathML numbers
+    for value in pooled.params["u"]:
         assert f"<mn>{value}</mn>" in page
     assert "Entry" in page and "u_i v_j" not in page  # explanation rendered, LaTeX turned into MathML
 
 
-def test_seed_defaults_to_zero_and_links_to_other_seeds(app: Flask, instructor: User, client: FlaskClient) -> None:
+def test_variant_defaults_to_the_first_and_links_to_others(app: Flask, instructor: User, client: FlaskClient) -> None:
     page = _page(client, "/instructor/preview/1/scale")
-    assert format_answer(_computed(app, "scale", 0).answer) in page
+    assert format_answer(_pooled(app, "scale", 1).answer) in page
     assert "SECRET-EXPLANATION-MARKER" in page
-    assert re.search(r'href="/instructor/preview/1/scale\?seed=\d+">Random seed', page)
-    assert 'href="/instructor/preview/1/scale?seed=1">Next seed' in page
+    assert re.search(r'href="/instructor/preview/1/scale\?variant=\d+">Random variant', page)
+    assert 'href="/instructor/preview/1/scale?variant=2">Next variant' in page
+    assert ">Previous<" not in page
+    last = _page(client, "/instructor/preview/1/scale?variant=6")
+    assert ">Next variant<" not in last and 'href="/instructor/preview/1/scale?variant=5">Previous' in last
 
 
 @pytest.mark.parametrize(
@@ -105,9 +119,9 @@ def test_seed_defaults_to_zero_and_links_to_other_seeds(app: Flask, instructor: 
 def test_trial_answer_is_graded_like_a_students(
     app: Flask, instructor: User, client: FlaskClient, typed: str, expected: str
 ) -> None:
-    key = format_answer(_computed(app, "scale", 5).answer)
+    key = format_answer(_pooled(app, "scale", 5).answer)
     answer = typed.replace("KEY", key)
-    page = _page(client, f"/instructor/preview/1/scale?seed=5&trial=1&answer={answer}")
+    page = _page(client, f"/instructor/preview/1/scale?variant=5&trial=1&answer={answer}")
     result = re.search(r'id="trial-result">\s*<strong>(\w+)</strong>, score ([\d.]+)', page)
     assert result, page
     assert result.group(1) == expected
@@ -116,21 +130,21 @@ def test_trial_answer_is_graded_like_a_students(
 
 
 def test_trial_choice_answer(instructor: User, client: FlaskClient) -> None:
-    page = _page(client, "/instructor/preview/1/convex?seed=2&trial=1&choice=a&choice=b")
+    page = _page(client, "/instructor/preview/1/convex?variant=2&trial=1&choice=a&choice=b")
     assert '<strong>correct</strong>' in page
     assert "a) Squared error; b) Absolute error" in page
-    partial = _page(client, "/instructor/preview/1/convex?seed=2&trial=1&choice=a")
+    partial = _page(client, "/instructor/preview/1/convex?variant=2&trial=1&choice=a")
     assert '<strong>correct</strong>' not in partial and 'id="trial-result"' in partial
 
 
 def test_no_trial_without_asking(instructor: User, client: FlaskClient) -> None:
-    assert 'id="trial-result"' not in _page(client, "/instructor/preview/1/scale?seed=4")
+    assert 'id="trial-result"' not in _page(client, "/instructor/preview/1/scale?variant=4")
 
 
-@pytest.mark.parametrize("seed", ["abc", "-1", "1.5", "9" * 30, "0x10"])
-def test_bad_seed_is_a_friendly_400(instructor: User, client: FlaskClient, seed: str) -> None:
-    page = _page(client, f"/instructor/preview/1/scale?seed={seed}", status=400)
-    assert "The seed must be a whole number" in page
+@pytest.mark.parametrize("number", ["abc", "-1", "1.5", "9" * 30, "0x10", "0", "7"])
+def test_bad_variant_is_a_friendly_400(instructor: User, client: FlaskClient, number: str) -> None:
+    page = _page(client, f"/instructor/preview/1/scale?variant={number}", status=400)
+    assert "The variant must be a whole number from 1 to 6" in page
 
 
 @pytest.mark.parametrize("url", ["/instructor/preview/3/scale", "/instructor/preview/1/nope"])
@@ -138,12 +152,14 @@ def test_unknown_question_is_404(instructor: User, client: FlaskClient, url: str
     assert client.get(url).status_code == 404
 
 
-def test_author_error_for_the_seed_is_shown(app: Flask, instructor: User, client: FlaskClient, tmp_path: Path) -> None:
+def test_a_bank_whose_code_fails_for_a_seed_is_never_previewed(
+    app: Flask, instructor: User, client: FlaskClient, tmp_path: Path
+) -> None:
     path = tmp_path / "week09-broken.yaml"
     path.write_text(FAILING_BANK)
     with app.app_context():
-        assert sync_banks([path], sample=0).ok  # unsampled, so the broken key slips through
+        report = sync_banks([path], variants=3)
         db.session.commit()
-    page = _page(client, "/instructor/preview/9/divide?seed=3")
-    assert "The question's code fails for seed 3: solution raised ZeroDivisionError: division by zero" in page
-    assert 'id="preview-key"' not in page
+    assert not report.ok
+    assert "ZeroDivisionError: division by zero" in str(report.files[0].problems[0])
+    assert client.get("/instructor/preview/9/divide").status_code == 404

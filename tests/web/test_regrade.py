@@ -16,7 +16,7 @@ from quizserver.models import Attempt, User, Variant
 from quizserver.regrade import RegradeError, regrade
 from quizserver.services import sync_banks
 from tests.conftest import AuthActions
-from tests.web.helpers import answer, attempts_of, key_of, state_of
+from tests.web.helpers import answer, attempts_of, key_of, numbers_of, state_of
 
 WRONG_KEY = "answer = a * b + 1.5"  # the bank's author slipped: the right key is a * b + 0.5
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "banks" / "week01-test.yaml"
@@ -38,7 +38,7 @@ def bank_file(tmp_path: Path) -> Path:
 def wrong_app(make_app: Callable[..., Flask], bank_file: Path) -> Flask:
     app = make_app(QUESTIONS_DIR=str(bank_file.parent))
     with app.app_context():
-        assert sync_banks([bank_file], sample=2).ok
+        assert sync_banks([bank_file], variants=2).ok
         db.session.commit()
     return app
 
@@ -46,7 +46,7 @@ def wrong_app(make_app: Callable[..., Flask], bank_file: Path) -> Flask:
 def _fix_and_sync(app: Flask, bank_file: Path) -> None:
     bank_file.write_text(bank_file.read_text().replace(WRONG_KEY, "answer = a * b + 0.5"))
     with app.app_context():
-        assert sync_banks([bank_file], sample=2).ok
+        assert sync_banks([bank_file], variants=2).ok
         db.session.commit()
 
 
@@ -56,7 +56,7 @@ def _student_answers_right(app: Flask, make_student: Callable[[], User]) -> tupl
     client = app.test_client()
     assert AuthActions(client).login(user.email).status_code == 302
     client.get("/weeks/1")
-    names = state_of(app, user.id, 1, "scale").variant.names
+    names = numbers_of(state_of(app, user.id, 1, "scale"))
     answer(client, 1, "scale", str(names["a"] * names["b"] + 0.5))
     return user, client
 
@@ -100,7 +100,7 @@ def test_right_answer_against_a_wrong_key_gets_its_credit(wrong_app: Flask, bank
     assert after.wrong == 0 and after.attempts == 1 and after.first_score == 1.0
     attempt = attempts_of(wrong_app, user.id, "scale")[0]
     assert (attempt.status, attempt.credit, attempt.counted) == ("correct", 1.0, True)
-    names = after.variant.names
+    names = numbers_of(after)
     assert key_of(wrong_app, user.id, 1, "scale") == pytest.approx(names["a"] * names["b"] + 0.5)
     with wrong_app.app_context():
         current = served_bank(1)
@@ -147,7 +147,7 @@ def test_a_key_made_wrong_takes_credit_away_and_later_attempts_count_again(
     client = wrong_app.test_client()
     AuthActions(client).login(user.email)
     client.get("/weeks/1")
-    names = state_of(wrong_app, user.id, 1, "count").variant.names
+    names = numbers_of(state_of(wrong_app, user.id, 1, "count"))
     right = names["n"] * names["m"] + names["m"]
     answer(client, 1, "count", str(right + 1))  # wrong
     answer(client, 1, "count", str(right))  # right on the second of two attempts: 1 - 0.25
@@ -155,7 +155,7 @@ def test_a_key_made_wrong_takes_credit_away_and_later_attempts_count_again(
 
     bank_file.write_text(bank_file.read_text().replace("answer = n * m + m", "answer = n * m + m + 1"))
     with wrong_app.app_context():
-        assert sync_banks([bank_file], sample=2).ok
+        assert sync_banks([bank_file], variants=2).ok
         db.session.commit()
     output = _regrade(wrong_app, "1", "count")
 
@@ -172,7 +172,7 @@ def test_changed_numbers_are_left_alone(wrong_app: Flask, bank_file: Path, make_
     user, _ = _student_answers_right(wrong_app, make_student)
     bank_file.write_text(bank_file.read_text().replace("a: {randint: [2, 9]}", "a: {randint: [20, 90]}"))
     with wrong_app.app_context():
-        assert sync_banks([bank_file], sample=2).ok
+        assert sync_banks([bank_file], variants=2).ok
         db.session.commit()
 
     output = _regrade(wrong_app, "1", "scale")
@@ -220,19 +220,26 @@ def test_regrade_help(runner) -> None:
     assert "--dry-run" in result.output and "BANK" in result.output
 
 
-def test_a_key_the_grader_refuses_is_left_alone(wrong_app: Flask, bank_file: Path, make_student) -> None:
+def test_a_key_the_grader_refuses_never_reaches_students(wrong_app: Flask, bank_file: Path, make_student) -> None:
+    """A broken key is refused at sync (its pool fails verification): the last good version keeps serving,
+    so there is nothing for a regrade to change."""
     user = make_student()
     client = wrong_app.test_client()
     AuthActions(client).login(user.email)
     client.get("/weeks/1")
     answer(client, 1, "count", "7")
+    with wrong_app.app_context():
+        served_before = served_bank(1).version.content_hash
     bank_file.write_text(bank_file.read_text().replace("answer = n * m + m", "answer = n * m + m + 0.5"))
     with wrong_app.app_context():
-        assert sync_banks([bank_file], sample=0).ok  # unsampled, so the broken key is served
+        report = sync_banks([bank_file], variants=2)
         db.session.commit()
+        assert not report.ok
+        assert any("an integer question's answer must be whole" in p.message and "(seed " in p.message
+                   for p in report.files[0].problems)
+        assert served_bank(1).version.content_hash == served_before
 
     output = _regrade(wrong_app, "1", "count")
 
-    assert "0 variants recomputed" in output[0]
-    assert "an integer answer key must be a whole number" in output[-1]
+    assert "0 keys changed" in output[0]
     assert attempts_of(wrong_app, user.id, "count")[0].raw_answer == "7"
