@@ -10,7 +10,7 @@ from flask import Flask, render_template
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import hotpath, postgres, sqlite
+from . import hotpath, postgres, sandbox, sqlite
 from .config import PROJECT_ROOT, from_environment, resolve_secret_key, sqlite_url
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -25,6 +25,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = from_environment()
     settings.update({k: v for k, v in (config or {}).items() if k in settings})
     extra = {k: v for k, v in (config or {}).items() if k not in settings}
+    sandbox.forbid_dumps()  # this process holds the secrets: no reading its memory or /proc/<pid>/environ
+    sandbox.configure(settings["SANDBOX"], settings["ENV"])
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     running_cli = os.environ.get("FLASK_RUN_FROM_CLI") == "true"

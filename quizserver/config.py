@@ -18,8 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "QUESTIONS_DIR": str(PROJECT_ROOT / "questions"),
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_LIMIT": "10 per 5 minutes",
-    "SYNC_SAMPLE_VARIANTS": 5,
+    "POOL_VARIANTS": 200,  # verified variants per question, computed at sync
     "COURSE_TITLE": "Introduction to Deep Learning",
+    "SANDBOX": "jail",  # jail | unconfined: instructor code in the bubblewrap jail, or not (docs/security.md)
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}

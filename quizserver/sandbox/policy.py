@@ -11,7 +11,8 @@ import builtins
 from collections.abc import Iterable
 from types import CodeType
 
-AUTHOR_ERROR_KINDS = ("syntax", "forbidden", "runtime", "timeout", "memory", "require", "result", "crash")
+# "not_run": a variant skipped because an earlier one of the same batch ran out of time
+AUTHOR_ERROR_KINDS = ("syntax", "forbidden", "runtime", "timeout", "memory", "require", "result", "crash", "not_run")
 
 LABELS = ("solution", "require", "expression")
 _WHERE = {"solution": "solution code", "require": "require", "expression": "check expressions"}

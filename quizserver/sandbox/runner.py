@@ -1,5 +1,6 @@
 """The parent side of the sandbox: a warm worker process, one JSON line per job, restarted when it dies.
 
+The worker runs in the bubblewrap jail (quizserver.sandbox.jail) unless QUIZ_SANDBOX=unconfined.
 The parent never unpickles anything from the worker and enforces a wall-clock limit on every job on top
 of the worker's own CPU and memory limits.
 """
@@ -15,38 +16,45 @@ import sys
 import threading
 import time
 import weakref
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
+from quizserver.sandbox import jail
+from quizserver.sandbox.limits import Limits
 from quizserver.sandbox.policy import AuthorError
 
+__all__ = ["Limits", "Runner", "get_runner", "run_unrestricted", "start_unrestricted", "worker_command",
+           "worker_environment"]
+
 STARTUP_SECONDS = 30.0
-_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+UNRESTRICTED_OPEN_FILES = 32
+DEFAULT_LIMITS = Limits()
+_PACKAGE_DIR = jail.PACKAGE_DIR
+_NUMPY_SITE = str(jail.numpy_site())
 
 # Bare stand-ins for the quizserver and quizserver.bank packages: their __init__ modules load Flask,
-# SQLAlchemy and YAML, which the worker does not need (2 s of start-up) and should not hold.
-WORKER_BOOTSTRAP = f"""\
+# SQLAlchemy and YAML, which the worker does not need (2 s of start-up) and should not hold. The jail
+# runs the real interpreter rather than a virtualenv's link to it, so numpy's folder may be missing.
+_PACKAGES_BOOTSTRAP = f"""\
 import sys, types
 for name, path in (("quizserver", {str(_PACKAGE_DIR)!r}), ("quizserver.bank", {str(_PACKAGE_DIR / "bank")!r})):
     package = types.ModuleType(name)
     package.__path__ = [path]
     sys.modules[name] = package
+if {_NUMPY_SITE!r} not in sys.path:
+    sys.path.append({_NUMPY_SITE!r})
+"""
+WORKER_BOOTSTRAP = _PACKAGES_BOOTSTRAP + """\
 from quizserver.sandbox.worker import main
 main(sys.argv[1:])
 """
-
-
-@dataclass(frozen=True)
-class Limits:
-    """cpu_seconds per job (per variant in generate_many); wall_seconds per call to the worker.
-
-    memory_mb caps the worker's whole address space, of which Python and numpy take about 150 MB.
-    """
-
-    cpu_seconds: float = 2.0
-    memory_mb: int = 512
-    wall_seconds: float = 10.0
+# Tests only: the whole of Python, under the worker's jail and limits (see start_unrestricted).
+UNRESTRICTED_BOOTSTRAP = _PACKAGES_BOOTSTRAP + """\
+from quizserver.sandbox.limits import apply_limits
+memory_mb, processes, open_files, cpu_seconds, code = sys.argv[1:]
+apply_limits(int(memory_mb), int(processes), int(open_files), float(cpu_seconds))
+exec(compile(code, "<unrestricted>", "exec"), {"__name__": "__main__"})
+"""
 
 
 def worker_environment() -> dict[str, str]:
@@ -61,8 +69,69 @@ def worker_environment() -> dict[str, str]:
 
 
 def worker_command(limits: Limits) -> list[str]:
-    """-I: ignore PYTHON* variables, user site-packages and the working directory; -B: write no .pyc."""
-    return [sys.executable, "-I", "-B", "-c", WORKER_BOOTSTRAP, "--memory-mb", str(limits.memory_mb)]
+    """-I: ignore PYTHON* variables, user site-packages and the working directory; -B: write no .pyc.
+
+    Wrapped in the jail when it is in use; raises jail.JailUnavailable where the jail is required.
+    """
+    arguments = ["-I", "-B", "-c", WORKER_BOOTSTRAP,
+                 "--memory-mb", str(limits.memory_mb), "--processes", str(limits.processes)]
+    return _python_command(arguments)
+
+
+def _python_command(arguments: Sequence[str]) -> list[str]:
+    if jail.in_use():
+        return jail.command([jail.python_executable(), *arguments], worker_environment())
+    return [sys.executable, *arguments]
+
+
+def _spawn(command: list[str]) -> subprocess.Popen:
+    """Start a sandbox process as the leader of its own process group, with nothing inherited."""
+    # a fixed argv (bwrap, this interpreter and our own bootstrap), no shell
+    return subprocess.Popen(  # nosec B603
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        bufsize=0,
+        cwd="/",
+        env=worker_environment(),
+        close_fds=True,
+        start_new_session=True,
+    )
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Kill the process group: bwrap and setpriv, whose deaths take the jail and the worker with them."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        if proc.poll() is None:
+            proc.kill()
+
+
+def start_unrestricted(code: str, limits: Limits = DEFAULT_LIMITS) -> subprocess.Popen:
+    """Tests only: run `code` with the whole of Python (os, socket, open, subprocess) in the same jail,
+    under the same limits, as the worker. Its stdin, stdout and stderr are pipes; stop it with stop_unrestricted."""
+    arguments = ["-I", "-B", "-c", UNRESTRICTED_BOOTSTRAP, str(limits.memory_mb), str(limits.processes),
+                 str(UNRESTRICTED_OPEN_FILES), str(limits.cpu_seconds), code]
+    return _spawn(_python_command(arguments))
+
+
+def stop_unrestricted(proc: subprocess.Popen) -> None:
+    _kill(proc)
+    proc.communicate()
+
+
+def run_unrestricted(code: str, limits: Limits = DEFAULT_LIMITS) -> subprocess.CompletedProcess:
+    """Tests only: start_unrestricted, wait at most limits.wall_seconds, and return what it printed."""
+    proc = start_unrestricted(code, limits)
+    try:
+        stdout, stderr = proc.communicate(timeout=limits.wall_seconds)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        stdout, stderr = proc.communicate()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout.decode("utf-8", "replace"),
+                                       stderr.decode("utf-8", "replace"))
 
 
 class _WorkerGone(Exception):
@@ -127,6 +196,7 @@ class Runner:
 
     @property
     def worker_pid(self) -> int | None:
+        """The worker's outermost process (bwrap when jailed): killing it stops the worker."""
         proc = self._proc
         return proc.pid if proc is not None and proc.poll() is None else None
 
@@ -182,18 +252,11 @@ class Runner:
         if self._proc is not None and self._proc.poll() is None:
             return
         self._stop()
-        # a fixed argv (this interpreter and our own bootstrap), no shell
-        self._proc = subprocess.Popen(  # nosec B603
-            worker_command(self.limits),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            bufsize=0,
-            cwd="/",
-            env=worker_environment(),
-            close_fds=True,
-            start_new_session=True,
-        )
+        try:
+            command = worker_command(self.limits)
+        except jail.JailUnavailable as unavailable:
+            raise AuthorError(f"the sandbox process could not start: {unavailable}", "crash") from None
+        self._proc = _spawn(command)
         self._buffer = b""
         try:
             ready = json.loads(self._receive(STARTUP_SECONDS))
@@ -211,8 +274,7 @@ class Runner:
         proc = self._proc
         if proc is None or proc.stderr is None or proc.stderr.closed:
             return ""
-        if proc.poll() is None:
-            proc.kill()
+        _kill(proc)
         proc.wait()
         text = proc.stderr.read().decode("utf-8", "replace").strip()
         return f": {text.splitlines()[-1]}" if text else ""
@@ -256,6 +318,8 @@ class Runner:
             code = proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return "stopped answering"
+        if code > 128:
+            code = 128 - code  # bwrap exits with 128 + N when the worker died of signal N
         if code < 0:
             try:
                 return f"signal {signal.Signals(-code).name}"
@@ -268,8 +332,8 @@ class Runner:
         self._buffer = b""
         if proc is None:
             return
-        if self._owner_pid == os.getpid() and proc.poll() is None:
-            proc.kill()
+        if self._owner_pid == os.getpid():
+            _kill(proc)
             proc.wait()
         for stream in (proc.stdin, proc.stdout, proc.stderr):
             if stream is not None:

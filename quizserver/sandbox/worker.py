@@ -1,9 +1,10 @@
 """The sandbox worker process: runs instructor code for the Runner, one JSON line in, one JSON line out.
 
-Started by quizserver.sandbox.runner (see WORKER_BOOTSTRAP there; `python -m quizserver.sandbox.worker
---memory-mb N` works too, but loads the whole app package first). It imports everything it will ever
-need, then locks itself down (memory, file size and descriptor limits, an unprivileged user when
-started as root) and serves requests until its stdin closes.
+Started by quizserver.sandbox.runner, normally inside the bubblewrap jail (see WORKER_BOOTSTRAP there;
+`python -m quizserver.sandbox.worker --memory-mb N` works too, but loads the whole app package first).
+It imports everything it will ever need, then locks itself down (memory, file size, process and
+descriptor limits; an unprivileged user when started as root outside the jail) and serves requests
+until its stdin closes.
 
 Requests: {"op": "generate", "params", "require", "solution", "seeds", "max_tries", "cpu_seconds"}
           {"op": "evaluate", "expr", "names", "cpu_seconds"}
@@ -33,6 +34,7 @@ import numpy.ma  # polyfit imports it lazily; nothing can be imported once the w
 import numpy.random
 
 from quizserver.bank.params import draw_params
+from quizserver.sandbox.limits import apply_limits
 from quizserver.sandbox.policy import (
     ALLOWED_BUILTINS,
     NUMPY_ALLOWED,
@@ -305,8 +307,7 @@ class Worker:
             except AuthorError as error:
                 results.append({"error": error.as_dict()})
                 if error.kind == "timeout":
-                    timed_out = AuthorError(f"{error.message} (seed {seed}); later variants were not run",
-                                            "timeout", error.line)
+                    timed_out = AuthorError(f"not run: {error.message} (seed {seed})", "not_run", error.line)
         return results
 
     def generate_one(self, specs, require_code, solution_code, seed: int, max_tries: int,
@@ -423,8 +424,11 @@ def _warm_up() -> None:
     "x".encode("utf-8")
 
 
-def _lock_down(memory_mb: int) -> int:
-    """Point stdout/stderr at /dev/null, drop privileges and set the rlimits; return the protocol fd."""
+def _lock_down(memory_mb: int, processes: int) -> int:
+    """Point stdout/stderr at /dev/null, drop privileges and set the rlimits; return the protocol fd.
+
+    In the jail the worker is already uid 65534 (bwrap maps it); outside it, root drops to that user here.
+    """
     protocol_fd = os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -440,12 +444,7 @@ def _lock_down(memory_mb: int) -> int:
         os.setgroups([])
         os.setgid(UNPRIVILEGED_ID)
         os.setuid(UNPRIVILEGED_ID)
-    memory = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    descriptors = _fill_descriptor_gaps()
-    resource.setrlimit(resource.RLIMIT_NOFILE, (descriptors, descriptors))
+    apply_limits(memory_mb, processes, open_files=_fill_descriptor_gaps())
     sys.setrecursionlimit(RECURSION_LIMIT)
     return protocol_fd
 
@@ -485,10 +484,10 @@ def _write_line(fd: int, reply: dict) -> None:
         view = view[written:]
 
 
-def serve(memory_mb: int) -> None:
+def serve(memory_mb: int, processes: int) -> None:
     _warm_up()
     reader = sys.stdin.buffer
-    protocol_fd = _lock_down(memory_mb)
+    protocol_fd = _lock_down(memory_mb, processes)
     worker = Worker(memory_mb)
     _write_line(protocol_fd, {"ok": True, "ready": True, "pid": os.getpid()})
     while True:
@@ -509,7 +508,9 @@ def serve(memory_mb: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="quizserver sandbox worker (started by the runner)")
     parser.add_argument("--memory-mb", type=int, default=512)
-    serve(parser.parse_args(argv).memory_mb)
+    parser.add_argument("--processes", type=int, default=8)
+    arguments = parser.parse_args(argv)
+    serve(arguments.memory_mb, arguments.processes)
 
 
 if __name__ == "__main__":

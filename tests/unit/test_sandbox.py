@@ -11,8 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from quizserver.sandbox import AuthorError, Limits, Runner, check_code, get_runner
+from quizserver.sandbox import AuthorError, Limits, Runner, check_code, get_runner, jail
 from quizserver.sandbox.runner import worker_environment
+from tests.sandbox import procfs
 
 pytestmark = pytest.mark.security
 
@@ -130,21 +131,26 @@ def test_worker_has_minimal_environment_fewer_privileges_and_tight_limits(monkey
     monkeypatch.setenv("QUIZ_SECRET_KEY", "do-not-leak-7f3a")
     with Runner() as fresh:
         fresh.start()
-        pid = fresh.worker_pid
+        pid = procfs.python_process(fresh.worker_pid)  # in the jail, below bwrap
         with open(f"/proc/{pid}/environ", "rb") as handle:
             environ = handle.read().decode()
-        with open(f"/proc/{pid}/limits") as handle:
-            limits = {line[:26].strip(): line[26:].split()[:2] for line in handle.read().splitlines()[1:]}
-        with open(f"/proc/{pid}/status") as handle:
-            uid_line = next(line for line in handle if line.startswith("Uid:"))
+        limits = procfs.limits(pid)
+        status = procfs.status(pid)
         assert fresh.generate(PARAMS, REQUIRE, SOLUTION, seed=1)["names"]["answer"]
     assert "do-not-leak-7f3a" not in environ
-    assert set(dict(item.split("=", 1) for item in environ.split("\0") if item)) == set(worker_environment())
+    variables = dict(item.split("=", 1) for item in environ.split("\0") if item)
+    if jail.in_use():
+        assert variables.pop("PWD") == "/tmp"  # bwrap sets it: the jail's working directory, its own tmpfs
+        assert status["NoNewPrivs"] == "1"
+        assert status["CapEff"] == status["CapPrm"] == status["CapBnd"] == "0" * 16
+    assert set(variables) == set(worker_environment())
     assert limits["Max file size"] == ["0", "0"]
     assert limits["Max address space"] == [str(512 * 1024 * 1024)] * 2
+    assert limits["Max processes"] == [str(Limits().processes)] * 2
     assert int(limits["Max open files"][0]) <= 5
     if os.geteuid() == 0:
-        assert uid_line.split()[1:] == ["65534"] * 4
+        # on the host too: the jail maps its 65534 to host 65534, never to root
+        assert status["Uid"].split() == ["65534"] * 4
 
 
 def test_same_seed_gives_same_variant_and_other_seeds_differ(runner):
@@ -226,8 +232,8 @@ def test_generate_many_stops_after_a_timeout(runner):
     started = time.monotonic()
     results = runner.generate_many([], None, "while True:\n    pass", [1, 2, 3, 4])
     assert time.monotonic() - started < 5  # four full CPU budgets plus overhead would be more
-    assert [error.kind for error in results] == ["timeout"] * 4
-    assert "later variants were not run" in results[1].message
+    assert [error.kind for error in results] == ["timeout", "not_run", "not_run", "not_run"]
+    assert results[1].message.startswith("not run: solution exceeded its CPU time limit")
 
 
 def test_generate_many_with_refused_code_reports_every_seed(runner):
