@@ -52,14 +52,19 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="quiz-crash-") as tmp, fresh_database(Path(tmp)) as url:
-        print(f"database: {url.split(':', 1)[0]}; {args.clients} clients; {args.seconds:g} s; {args.kills} kills", flush=True)
+        print(
+            f"database: {url.split(':', 1)[0]}; {args.clients} clients; {args.seconds:g} s; {args.kills} kills",
+            flush=True,
+        )
         students = prepare(url, args.clients)
         with gunicorn(url, Path(tmp), workers=2) as server:
             browsers = log_in_all(server.port, students)
             stop = threading.Event()
             killed: list[int] = []
             killer = threading.Thread(
-                target=lambda: killed.extend(kill_workers(server, args.kills, args.seconds / 3, args.seconds / (args.kills + 2), stop))
+                target=lambda: killed.extend(
+                    kill_workers(server, args.kills, args.seconds / 3, args.seconds / (args.kills + 2), stop)
+                )
             )
             killer.start()
             tallies, _ = drive(browsers, submit_once, args.seconds, retry=True)
@@ -72,7 +77,8 @@ def main() -> int:
     print(
         f"{len(acknowledged)} acknowledged; {dropped} requests dropped or refused while a worker died "
         f"(re-sent once with the same token); workers replaced: {replaced}; "
-        f"stored but not acknowledged {check.unacknowledged_stored}; states whose attempts differ from their rows {check.state_mismatch}"
+        f"stored but not acknowledged {check.unacknowledged_stored}; "
+        f"states whose attempts differ from their rows {check.state_mismatch}"
     )
     print(f"killed={len(killed)} lost={check.lost} dup={check.dup}")
     return 0 if killed and replaced and check.lost == check.dup == check.state_mismatch == check.over_max == 0 else 1

@@ -24,8 +24,8 @@ from sqlalchemy import func, select  # noqa: E402
 
 from quizserver import create_app  # noqa: E402
 from quizserver.accounts import create_user  # noqa: E402
-from quizserver.demo import analyze, create_demo_cohort, ensure_banks  # noqa: E402
 from quizserver.databases import scratch_database  # noqa: E402
+from quizserver.demo import analyze, create_demo_cohort, ensure_banks  # noqa: E402
 from quizserver.extensions import db  # noqa: E402
 from quizserver.models import Attempt, Role, User  # noqa: E402
 
@@ -79,7 +79,9 @@ def main() -> None:
             ) or db.session.scalar(select(User.id).where(User.role == Role.STUDENT.value))
         client = app.test_client()
         token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-        login = client.post("/login", data={"email": "bench-staff@example.org", "password": PASSWORD, "csrf_token": token})
+        login = client.post(
+            "/login", data={"email": "bench-staff@example.org", "password": PASSWORD, "csrf_token": token}
+        )
         assert login.status_code == 302, login.status_code
 
         figures = {

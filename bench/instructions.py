@@ -50,7 +50,10 @@ def measure(requests: int) -> None:
         app = create_app({"ENV": "testing", "DATABASE_URL": url})
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
-        client.post("/login", data={"email": student.email, "password": load.PASSWORD, "csrf_token": load.CSRF.search(page).group(1)})
+        client.post(
+            "/login",
+            data={"email": student.email, "password": load.PASSWORD, "csrf_token": load.CSRF.search(page).group(1)},
+        )
         csrf = load.CSRF.search(client.get(f"/weeks/{load.WEEK}").get_data(as_text=True)).group(1)
         cookie = client.get_cookie("session")
         headers = {"Accept": "text/html", "Cookie": f"session={cookie.value}", "Host": "127.0.0.1"}
@@ -58,7 +61,12 @@ def measure(requests: int) -> None:
         def environ(method: str, path: str, body: bytes = b"") -> dict[str, Any]:
             content_type = "application/x-www-form-urlencoded" if body else None
             return EnvironBuilder(
-                method=method, path=path, headers=headers, environ_base=client.environ_base, data=body, content_type=content_type
+                method=method,
+                path=path,
+                headers=headers,
+                environ_base=client.environ_base,
+                data=body,
+                content_type=content_type,
             ).get_environ()
 
         rng = random.Random(0)
@@ -66,7 +74,11 @@ def measure(requests: int) -> None:
         for _ in range(WARM_UP + requests):
             question_id = rng.choice(sorted(student.keys))
             kind = rng.choices(load.KINDS, load.KIND_WEIGHTS)[0]
-            form = [("csrf_token", csrf), ("token", secrets.token_urlsafe(16)), *load.answer_fields(question_id, student.keys[question_id], kind)]
+            form = [
+                ("csrf_token", csrf),
+                ("token", secrets.token_urlsafe(16)),
+                *load.answer_fields(question_id, student.keys[question_id], kind),
+            ]
             body = urlencode(form).encode()
             answers.append((environ("POST", f"/weeks/{load.WEEK}/{question_id}/answer", body), body))
         ping = (environ("GET", "/ping"), b"")
@@ -120,7 +132,11 @@ def main() -> int:
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         print("valgrind is not installed: apt-get install valgrind", file=sys.stderr)
         return 2
-    print(f"database: {os.environ.get('QUIZ_DATABASE_URL', 'sqlite').split(':', 1)[0]}; {args.requests} requests of each kind under callgrind", flush=True)
+    print(
+        f"database: {os.environ.get('QUIZ_DATABASE_URL', 'sqlite').split(':', 1)[0]}; "
+        f"{args.requests} requests of each kind under callgrind",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="quiz-callgrind-") as out:
         command = [
             "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}/callgrind.%p",

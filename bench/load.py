@@ -142,7 +142,8 @@ class Server:
 
 
 def database_cpu_seconds() -> float:
-    """CPU time used so far by the PostgreSQL server processes on this host (0 for SQLite, which runs in the workers)."""
+    """CPU time used so far by the PostgreSQL server processes on this host (0 for SQLite, which runs in the
+    workers)."""
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with suppress(OSError):
@@ -209,7 +210,9 @@ class Browser:
         self.csrf = ""
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
-    def request(self, method: str, path: str, form: list[tuple[str, str]] | None = None, *, keep_cookie: bool = True) -> tuple[int, str]:
+    def request(
+        self, method: str, path: str, form: list[tuple[str, str]] | None = None, *, keep_cookie: bool = True
+    ) -> tuple[int, str]:
         headers = {"Accept": "text/html"}
         if self.cookie:
             headers["Cookie"] = self.cookie
@@ -232,7 +235,9 @@ class Browser:
     def log_in(self) -> None:
         _, page = self.request("GET", "/login")
         status, _ = self.request(
-            "POST", "/login", [("email", self.student.email), ("password", PASSWORD), ("csrf_token", CSRF.search(page).group(1))]
+            "POST",
+            "/login",
+            [("email", self.student.email), ("password", PASSWORD), ("csrf_token", CSRF.search(page).group(1))],
         )
         if status != 302:
             raise RuntimeError(f"log-in failed for {self.student.email}: HTTP {status}")
@@ -271,9 +276,13 @@ def submit_once(browser: Browser, rng: random.Random, tally: Tally, *, retry: bo
     question_id = rng.choice(sorted(browser.student.keys))
     kind = rng.choices(KINDS, KIND_WEIGHTS)[0]
     token = secrets.token_urlsafe(16)
-    form = [("csrf_token", browser.csrf), ("token", token), *answer_fields(question_id, browser.student.keys[question_id], kind)]
+    form = [
+        ("csrf_token", browser.csrf),
+        ("token", token),
+        *answer_fields(question_id, browser.student.keys[question_id], kind),
+    ]
     path = f"/weeks/{WEEK}/{question_id}/answer"
-    for attempt in range(2 if retry else 1):
+    for _attempt in range(2 if retry else 1):
         started = time.perf_counter()
         try:
             # An answer post sets no cookie; ignoring Set-Cookie keeps every client on its logged-in session.
@@ -357,7 +366,9 @@ def compare(database_url: str, acknowledged: list[str]) -> Check:
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            stored = dict(conn.execute(select(Attempt.idempotency_key, func.count()).group_by(Attempt.idempotency_key)).all())
+            stored = dict(
+                conn.execute(select(Attempt.idempotency_key, func.count()).group_by(Attempt.idempotency_key)).all()
+            )
             counted = func.count(Attempt.id).filter(Attempt.counted.is_(True))
             rows = conn.execute(
                 select(QuestionState.question_id, QuestionState.attempts, counted)
@@ -434,17 +445,26 @@ def run_load(args: argparse.Namespace) -> int:
         by_client.setdefault(i % args.clients, []).extend(tally.latencies)
     per_client = sorted(1000 * sum(v) / len(v) for v in by_client.values() if v)
     if per_client:
-        print(f"mean submit latency per client: fastest {per_client[0]:.1f} ms, median {per_client[len(per_client) // 2]:.1f} ms, slowest {per_client[-1]:.1f} ms")
-        print("submit latency: " + ", ".join(f"p{q * 100:g} {percentile(latencies, q) * 1000:.1f} ms" for q in (0.9, 0.95, 0.99, 0.999)) + f", max {max(latencies) * 1000:.1f} ms")
+        print(
+            f"mean submit latency per client: fastest {per_client[0]:.1f} ms, "
+            f"median {per_client[len(per_client) // 2]:.1f} ms, slowest {per_client[-1]:.1f} ms"
+        )
+        print(
+            "submit latency: "
+            + ", ".join(f"p{q * 100:g} {percentile(latencies, q) * 1000:.1f} ms" for q in (0.9, 0.95, 0.99, 0.999))
+            + f", max {max(latencies) * 1000:.1f} ms"
+        )
     hello_rps = sum(len(t.latencies) for t in hello) / hello_time
     submit_rps = len(latencies) / submit_time
     errors = sum(t.errors for t in hello) + sum(t.errors for t in submit)
     hello_count = sum(len(t.latencies) for t in hello)
     print(
-        f"hello: {hello_count} requests, p99 {percentile([x for t in hello for x in t.latencies], 0.99) * 1000:.1f} ms; "
+        f"hello: {hello_count} requests, "
+        f"p99 {percentile([x for t in hello for x in t.latencies], 0.99) * 1000:.1f} ms; "
         f"worker CPU per request: hello {1000 * hello_cpu / max(hello_count, 1):.2f} ms, "
         f"submit {1000 * submit_cpu / max(len(latencies), 1):.2f} ms; database server CPU per submit "
-        f"{1000 * submit_db / max(len(latencies), 1):.2f} ms (a PostgreSQL on this host); load average {os.getloadavg()[0]:.1f}"
+        f"{1000 * submit_db / max(len(latencies), 1):.2f} ms (a PostgreSQL on this host); "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     print(
         f"client CPU per request: hello {1000 * hello_own / max(hello_count, 1):.2f} ms, "
@@ -452,7 +472,8 @@ def run_load(args: argparse.Namespace) -> int:
     )
     print(
         f"submit: {len(latencies)} acknowledged; stored but not acknowledged {check.unacknowledged_stored}; "
-        f"states over max_attempts {check.over_max}; states whose attempts differ from their counted rows {check.state_mismatch}"
+        f"states over max_attempts {check.over_max}; "
+        f"states whose attempts differ from their counted rows {check.state_mismatch}"
     )
     print(
         f"submit_rps={submit_rps:.0f} hello_rps={hello_rps:.0f} ratio={submit_rps / hello_rps:.2f} "
@@ -473,7 +494,9 @@ def run_profile(args: argparse.Namespace) -> int:
         app = create_app({"ENV": "testing", "DATABASE_URL": url})
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
-        client.post("/login", data={"email": student.email, "password": PASSWORD, "csrf_token": CSRF.search(page).group(1)})
+        client.post(
+            "/login", data={"email": student.email, "password": PASSWORD, "csrf_token": CSRF.search(page).group(1)}
+        )
         csrf = CSRF.search(client.get(f"/weeks/{WEEK}").get_data(as_text=True)).group(1)
         rng = random.Random(0)
         logged_in = client.get_cookie("session")
@@ -482,8 +505,19 @@ def run_profile(args: argparse.Namespace) -> int:
             # Like the load clients: the flash note is not carried into the next request.
             client.set_cookie(logged_in.key, logged_in.value, domain=logged_in.domain)
             qid = rng.choice(sorted(student.keys))
-            form = [("csrf_token", csrf), ("token", secrets.token_urlsafe(16)), *answer_fields(qid, student.keys[qid], rng.choices(KINDS, KIND_WEIGHTS)[0])]
-            assert client.post(f"/weeks/{WEEK}/{qid}/answer", data=urlencode(form), content_type="application/x-www-form-urlencoded").status_code == 302
+            form = [
+                ("csrf_token", csrf),
+                ("token", secrets.token_urlsafe(16)),
+                *answer_fields(qid, student.keys[qid], rng.choices(KINDS, KIND_WEIGHTS)[0]),
+            ]
+            assert (
+                client.post(
+                    f"/weeks/{WEEK}/{qid}/answer",
+                    data=urlencode(form),
+                    content_type="application/x-www-form-urlencoded",
+                ).status_code
+                == 302
+            )
 
         for _ in range(50):
             post()
@@ -494,7 +528,10 @@ def run_profile(args: argparse.Namespace) -> int:
                 post()
         elapsed = time.perf_counter() - started
         print(profiler.output_text(unicode=False, color=False, show_all=False))
-        print(f"{args.profile_requests} submits in-process: {1000 * elapsed / args.profile_requests:.2f} ms each (with the profiler on)")
+        print(
+            f"{args.profile_requests} submits in-process: "
+            f"{1000 * elapsed / args.profile_requests:.2f} ms each (with the profiler on)"
+        )
         from quizserver.extensions import db
 
         with app.app_context():

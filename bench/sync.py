@@ -93,7 +93,9 @@ def main() -> None:
             print(f"sync of {len(report.files)} banks, {counts.questions} questions: {seconds:.1f} s"
                   + (f" (refused: {', '.join(refused)})" if refused else ""))  # fmt: skip
             print(counts.summary())
-            print(f"pool: {stored} rows, {size / 2**20:.1f} MB on disk ({size / max(stored, 1) / 1024:.1f} KB a variant)")
+            print(
+                f"pool: {stored} rows, {size / 2**20:.1f} MB on disk ({size / max(stored, 1) / 1024:.1f} KB a variant)"
+            )
             line = (f"sync_s={seconds:.1f} variants={counts.variants} ran={counts.ran} failed={counts.failed} "
                     f"not_run={counts.not_run} pool_mb={size / 2**20:.1f}")  # fmt: skip
             if args.week_page:

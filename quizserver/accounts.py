@@ -8,8 +8,9 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, or_, select, true, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, true, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
@@ -117,7 +118,9 @@ def issue_password_token(user: User, *, now: datetime | None = None) -> str:
 def _new_token(user: User, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
     db.session.add(
-        PasswordToken(user_id=user.id, token_hash=token_digest(token), created_at=now, expires_at=now + PASSWORD_LINK_LIFETIME)
+        PasswordToken(
+            user_id=user.id, token_hash=token_digest(token), created_at=now, expires_at=now + PASSWORD_LINK_LIFETIME
+        )
     )
     return token
 
@@ -145,11 +148,15 @@ def use_password_token(token: str, password: str, *, now: datetime | None = None
     if problem:
         raise AccountError(problem)
     # Claimed atomically: the same link submitted twice at once sets the password once.
-    claimed = db.session.execute(
-        update(PasswordToken)
-        .where(PasswordToken.id == row.id, PasswordToken.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
+    # an UPDATE's result is a CursorResult, which alone has rowcount; Session.execute is typed as plain Result
+    claimed = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(PasswordToken)
+            .where(PasswordToken.id == row.id, PasswordToken.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if claimed != 1:
         raise AccountError("This link was already used. Ask your instructor for a new one.")
@@ -183,7 +190,9 @@ def search_users(query: str = "", *, limit: int = 100, offset: int = 0) -> tuple
     text = query.strip().lower()
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        condition = or_(func.lower(User.email).like(pattern, escape="\\"), func.lower(User.name).like(pattern, escape="\\"))
+        condition = or_(
+            func.lower(User.email).like(pattern, escape="\\"), func.lower(User.name).like(pattern, escape="\\")
+        )
     total = db.session.scalar(select(func.count(User.id)).where(condition)) or 0
     users = db.session.scalars(
         select(User).where(condition).order_by(func.lower(User.email)).limit(limit).offset(offset)
@@ -260,13 +269,19 @@ def import_roster(rows: list[RosterRow], *, now: datetime | None = None) -> Rost
     emails = [row.email for row in rows]
     known = set()
     for start in range(0, len(emails), 500):  # keeps each IN list well under database limits
-        known |= set(db.session.scalars(select(func.lower(User.email)).where(func.lower(User.email).in_(emails[start : start + 500]))))
+        known |= set(
+            db.session.scalars(
+                select(func.lower(User.email)).where(func.lower(User.email).in_(emails[start : start + 500]))
+            )
+        )
     fresh = []
     for row in rows:
         if row.email in known:
             result.existing.append(row.email)
             continue
-        user = User(email=row.email, name=row.name, role=Role.STUDENT.value, active=True, session_version=0, created_at=now)
+        user = User(
+            email=row.email, name=row.name, role=Role.STUDENT.value, active=True, session_version=0, created_at=now
+        )
         db.session.add(user)
         fresh.append(user)
     db.session.flush()

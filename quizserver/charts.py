@@ -46,9 +46,11 @@ def _frame(title: str, x_label: str, y_label: str, y_max: float, body: list[str]
         parts.append(f'<text class="chart-tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>')
     parts.extend(body)
     parts += [
-        f'<line class="chart-axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}" stroke="#57606a"/>',
+        f'<line class="chart-axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}" '
+        'stroke="#57606a"/>',
         f'<line class="chart-axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#57606a"/>',
-        f'<text class="chart-axis-label" x="{LEFT + plot_w / 2:g}" y="{HEIGHT - 8}" text-anchor="middle">{escape(x_label)}</text>',
+        f'<text class="chart-axis-label" x="{LEFT + plot_w / 2:g}" y="{HEIGHT - 8}" text-anchor="middle">'
+        f"{escape(x_label)}</text>",
         f'<text class="chart-axis-label" x="14" y="{TOP + plot_h / 2:g}" text-anchor="middle" '
         f'transform="rotate(-90 14 {TOP + plot_h / 2:g})">{escape(y_label)}</text>',
         "</svg>",
@@ -114,11 +116,17 @@ def line_chart(title: str, points: Sequence[tuple[date, float]], x_label: str, y
                 f'<circle class="chart-point" cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#1f4e8c">'
                 f"<title>{day.isoformat()}: {_fmt(value)}</title></circle>"
             )
-        body.append(f'<text class="chart-tick" x="{LEFT}" y="{TOP + plot_h + 16}" text-anchor="start">{first.isoformat()}</text>')
+        body.append(
+            f'<text class="chart-tick" x="{LEFT}" y="{TOP + plot_h + 16}" text-anchor="start">'
+            f"{first.isoformat()}</text>"
+        )
         if last != first:
             body.append(
-                f'<text class="chart-tick" x="{LEFT + plot_w}" y="{TOP + plot_h + 16}" text-anchor="end">{last.isoformat()}</text>'
+                f'<text class="chart-tick" x="{LEFT + plot_w}" y="{TOP + plot_h + 16}" text-anchor="end">'
+                f"{last.isoformat()}</text>"
             )
     else:
-        body.append(f'<text class="chart-empty" x="{WIDTH / 2:g}" y="{HEIGHT / 2:g}" text-anchor="middle">No data yet</text>')
+        body.append(
+            f'<text class="chart-empty" x="{WIDTH / 2:g}" y="{HEIGHT / 2:g}" text-anchor="middle">No data yet</text>'
+        )
     return _frame(title, x_label, y_label, top, body)

@@ -62,16 +62,19 @@ class _Compiled:
             values.append(process(value) if process is not None else value)
         if self.positional:
             return tuple(values)
-        return {name: value for (name, *_), value in zip(self.binds, values)}
+        return {name: value for (name, *_), value in zip(self.binds, values, strict=True)}
 
     def row(self, raw: Sequence[Any] | None, cursor: Any, dialect: Dialect) -> tuple[Any, ...] | None:
         if self.results is None:
             self.results = tuple(
-                kind.result_processor(dialect, column[1]) for kind, column in zip(self.column_types, cursor.description)
+                kind.result_processor(dialect, column[1])
+                for kind, column in zip(self.column_types, cursor.description, strict=True)
             )
         if raw is None:
             return None
-        return tuple(value if process is None else process(value) for process, value in zip(self.results, raw))
+        return tuple(
+            value if process is None else process(value) for process, value in zip(self.results, raw, strict=True)
+        )
 
 
 class HotStatement:
@@ -135,7 +138,9 @@ def _compile(statement: Any, dialect: Dialect) -> _Compiled:
     for name in names:
         bind = by_name[name]
         if bind.callable is not None or bind.expanding or bind.literal_execute:
-            raise ValueError(f"{name}: a parameter SQLAlchemy renders at execution time (IN lists, callables) does not fit here")
+            raise ValueError(
+                f"{name}: a parameter SQLAlchemy renders at execution time (IN lists, callables) does not fit here"
+            )
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         binds.append((name, bind.key, _REQUIRED if bind.required else bind.value, processor))
     return _Compiled(

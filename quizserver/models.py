@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -23,6 +23,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+
+if TYPE_CHECKING:  # db.Model is made at run time from this declarative base, which mypy can read
+    from .extensions import Base as Model
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:
@@ -45,7 +50,7 @@ class Account(UserMixin):
         return f"{self.id}:{self.session_version}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property
@@ -61,7 +66,7 @@ class Account(UserMixin):
         return self.name or self.email
 
 
-class User(Account, db.Model):
+class User(Account, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,7 +95,7 @@ class SignedInUser(Account):
     session_version: int
 
 
-class BankVersion(db.Model):
+class BankVersion(Model):
     """One synced version of a week's bank; exactly one per week is current."""
 
     __tablename__ = "bank_versions"
@@ -110,7 +115,7 @@ class BankVersion(db.Model):
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class BankFileStatus(db.Model):
+class BankFileStatus(Model):
     """The outcome of the last sync of one bank file, shown to instructors."""
 
     __tablename__ = "bank_file_status"
@@ -123,7 +128,7 @@ class BankFileStatus(db.Model):
     checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class PoolVariant(db.Model):
+class PoolVariant(Model):
     """One verified variant of a question in a bank version's pool, computed at sync in the sandbox.
 
     A page view reads its pre-rendered HTML; no author code and no Markdown run in a request.
@@ -153,7 +158,7 @@ class PoolVariant(db.Model):
     uses: Mapped[int] = mapped_column(Integer, default=0)  # students given this variant
 
 
-class Variant(db.Model):
+class Variant(Model):
     """A student's randomized numbers for one question: a variant of the pool, assigned once.
 
     seed, answer and choice_order are copied from the pool so that an answer reads one row. Variants
@@ -181,7 +186,7 @@ class Variant(db.Model):
     pool_variant: Mapped[PoolVariant | None] = relationship()
 
 
-class QuestionState(db.Model):
+class QuestionState(Model):
     """Where one student stands on one question: the current variant and the credit earned."""
 
     __tablename__ = "question_states"
@@ -213,7 +218,7 @@ class QuestionState(db.Model):
     variant: Mapped[Variant] = relationship()
 
 
-class Attempt(db.Model):
+class Attempt(Model):
     """Every submitted answer is a row, invalid ones included (they count as no attempt)."""
 
     __tablename__ = "attempts"
@@ -242,7 +247,7 @@ class Attempt(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class PasswordToken(db.Model):
+class PasswordToken(Model):
     """A one-time set-password link; only the sha256 of the token is stored, so a database leak opens nothing."""
 
     __tablename__ = "password_tokens"

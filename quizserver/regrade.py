@@ -273,8 +273,8 @@ def _params(question: Question, names: dict[str, Any]) -> Any:
 def _differs(variant: Variant, computed: ComputedVariant) -> bool:
     """The stored key (and, before pools, names) differ from the recomputed ones."""
     if variant.pool_variant is not None:
-        stored = (variant.answer, variant.choice_order, variant.pool_variant.answer)
-        return _plain(stored) != _plain((computed.answer, computed.choice_order, computed.answer))
+        stored_keys = (variant.answer, variant.choice_order, variant.pool_variant.answer)
+        return _plain(stored_keys) != _plain((computed.answer, computed.choice_order, computed.answer))
     stored = (variant.answer, variant.names or {}, variant.choice_order)
     return _plain(stored) != _plain((computed.answer, computed.names, computed.choice_order))
 

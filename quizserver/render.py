@@ -11,6 +11,7 @@ from functools import lru_cache
 from itertools import count
 from numbers import Real
 from typing import Any
+
 # only builds and serialises latex2mathml's own tree; no XML is ever parsed here
 from xml.etree.ElementTree import Element, tostring  # nosec B405
 
@@ -73,7 +74,8 @@ def _scalar(value: Any, sig: int, *, latex: bool) -> str:
         word = "true" if value else "false"
         return rf"\text{{{word}}}" if latex else word
     if isinstance(value, Real):
-        return _number_latex(value, sig) if latex else format_number(value, sig)
+        number = float(value)  # format_number starts with float(x) anyway
+        return _number_latex(number, sig) if latex else format_number(number, sig)
     if isinstance(value, str):
         return _text_latex(value) if latex else value
     raise TypeError(f"cannot show a value of type {type(value).__name__}")

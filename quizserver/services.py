@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     Float,
     bindparam,
@@ -254,7 +255,9 @@ _READ_ANSWERABLE = HotStatement(_ANSWERABLE)
 
 def answerable(user_id: int, week: int, question_id: str) -> Answerable | None:
     """One light query (no ORM objects): the answer path runs for every submission at a deadline."""
-    row = _READ_ANSWERABLE.first(db.session.connection(), {"user_id": user_id, "week": week, "question_id": question_id})
+    row = _READ_ANSWERABLE.first(
+        db.session.connection(), {"user_id": user_id, "week": week, "question_id": question_id}
+    )
     return Answerable(*row) if row else None
 
 
@@ -337,7 +340,7 @@ def _insert_attempt(dialect: str) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    values = {name: bindparam(name) for name in _ATTEMPT_COLUMNS}
+    values: dict[str, BindParameter[Any]] = {name: bindparam(name) for name in _ATTEMPT_COLUMNS}
     return (
         insert(Attempt)
         .values(counted=False, credit=0.0, **values)
@@ -391,7 +394,9 @@ _TOUCH = HotStatement(
     .returning(QuestionState.revealed_at, QuestionState.solved_at)
 )
 _COUNT = HotStatement(
-    update(Attempt).where(Attempt.id == bindparam("attempt_id")).values(counted=True, credit=bindparam("credit", type_=Float))
+    update(Attempt)
+    .where(Attempt.id == bindparam("attempt_id"))
+    .values(counted=True, credit=bindparam("credit", type_=Float))
 )
 
 
@@ -566,7 +571,9 @@ def _already_received(
         .where(Attempt.idempotency_key == idempotency_key)
     ).one()  # fmt: skip
     if previous.user_id != user_id:  # somebody else's token: never reuse it
-        return submit_answer(user_id, served, question, target, raw, idempotency_key=None, now=now, connection=connection)
+        return submit_answer(
+            user_id, served, question, target, raw, idempotency_key=None, now=now, connection=connection
+        )
     stored = Grade(Status(previous.status), previous.score, previous.message, previous.parsed, previous.mistake)
     return SubmitOutcome(stored, previous.id, previous.counted, "This answer was already received.", duplicate=True)
 

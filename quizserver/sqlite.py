@@ -66,14 +66,14 @@ class QueuedWritesConnection(sqlite3.Connection):
         self._lock_path = os.fspath(database) + "-writers"
         self._lock_fd: int | None = None
 
-    def cursor(self, factory: Any = QueuedWritesCursor) -> Any:  # type: ignore[override]
+    def cursor(self, factory: Any = QueuedWritesCursor) -> Any:
         return super().cursor(factory)
 
     # The shortcuts would make their cursor in C, past `cursor` above.
-    def execute(self, sql: str, parameters: Any = (), /) -> Any:  # type: ignore[override]
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
         return self.cursor().execute(sql, parameters)
 
-    def executemany(self, sql: str, seq_of_parameters: Any, /) -> Any:  # type: ignore[override]
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> Any:
         return self.cursor().executemany(sql, seq_of_parameters)
 
     def queue_for_write(self) -> None:

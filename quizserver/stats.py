@@ -194,12 +194,12 @@ def group_answers(
 
     by_kind: dict[tuple[str, Any], list[int]] = {}
     for d, value in enumerate(first_value):
-        kind = _exact_key(value)
-        if kind is not None:
-            by_kind.setdefault(kind, []).append(d)
+        group_key = _exact_key(value)
+        if group_key is not None:
+            by_kind.setdefault(group_key, []).append(d)
     label = [-1] * len(first_value)
     next_label = 0
-    for (kind, shape), ds in by_kind.items():
+    for (kind, _shape), ds in by_kind.items():
         if kind == "choice":
             for d in ds:  # distinct choice answers are distinct selections already
                 label[d] = next_label
@@ -224,7 +224,9 @@ def group_answers(
     student = np.asarray(students, dtype=np.int64)[keep]
     mistake_names = sorted({m for m in mistakes if m})
     mistake_code = {m: k for k, m in enumerate(mistake_names)}
-    mistake = np.asarray([mistake_code.get(mistakes[i], -1) if mistakes[i] else -1 for i in keep], dtype=np.int64)
+    mistake = np.asarray(
+        [mistake_code.get(mistakes[i] or "", -1) for i in keep.tolist()], dtype=np.int64  # "" names no mistake
+    )
 
     groups_found = np.unique(group_of)
     attempts = np.bincount(np.searchsorted(groups_found, group_of), weights=weight, minlength=groups_found.size)

@@ -41,7 +41,11 @@ def wrong_answer(key: Any) -> str:
 def fill_week_one(page: Any, app: Any, user_id: int) -> None:
     """Answer through the page as a student would, so the feedback is the real thing."""
     items = page.locator("li.question")
-    typed = [item for item in (items.nth(i) for i in range(items.count())) if item.locator(".answer-form [name=answer]").count()]
+    typed = [
+        item
+        for item in (items.nth(i) for i in range(items.count()))
+        if item.locator(".answer-form [name=answer]").count()
+    ]
     matrices = [item for item in typed if item.locator("textarea").count()]
     numbers = [item for item in typed if not item.locator("textarea").count()]
 

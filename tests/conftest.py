@@ -136,7 +136,9 @@ def make_user(app: Flask) -> Callable[..., User]:
 
     def factory(role: str = "student", email: str | None = None, password: str = PASSWORD, name: str = "") -> User:
         with app.app_context():
-            user = create_user(email or f"{role}{next(counter)}@uni.example", password, role=role, name=name or role.title())
+            user = create_user(
+                email or f"{role}{next(counter)}@uni.example", password, role=role, name=name or role.title()
+            )
             db.session.commit()
             db.session.refresh(user)
             db.session.expunge(user)

@@ -16,20 +16,40 @@ class SignupForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=500, message=f"Use at least {MIN_PASSWORD_LENGTH} characters (at most 500).")],
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=500,
+                message=f"Use at least {MIN_PASSWORD_LENGTH} characters (at most 500).",
+            ),
+        ],
         description=f"At least {MIN_PASSWORD_LENGTH} characters.",
     )
-    confirm = PasswordField("Repeat the password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
-    enrollment_key = StringField("Enrollment key", validators=[Length(max=200)], description="Given out by your instructor.")
+    confirm = PasswordField(
+        "Repeat the password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )
+    enrollment_key = StringField(
+        "Enrollment key", validators=[Length(max=200)], description="Given out by your instructor."
+    )
 
 
 class NewPasswordForm(FlaskForm):
     password = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=500, message=f"Use at least {MIN_PASSWORD_LENGTH} characters (at most 500).")],
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=500,
+                message=f"Use at least {MIN_PASSWORD_LENGTH} characters (at most 500).",
+            ),
+        ],
         description=f"At least {MIN_PASSWORD_LENGTH} characters, not containing your email address.",
     )
-    confirm = PasswordField("Repeat the new password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+    confirm = PasswordField(
+        "Repeat the new password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+    )
 
 
 class ChangePasswordForm(NewPasswordForm):

@@ -9,12 +9,12 @@ from werkzeug.wrappers import Response
 
 from quizserver.accounts import (
     AccountError,
+    WrongPassword,
     authenticate,
     change_password,
     create_user,
     normalize_email,
     use_password_token,
-    WrongPassword,
     valid_password_token,
 )
 from quizserver.extensions import db, limiter

@@ -532,8 +532,9 @@ class _BankValidator:
         # on choice questions these keys are refused by type_rules; their contents do not matter
         if "solution" in item and not is_choice:
             tree = self.code(item, "solution", "exec", line)
-            solution_names = _stored_names(tree) if tree is not None else None
+            solution_names = None
             if tree is not None:
+                solution_names = _stored_names(tree)
                 fields["solution"] = item["solution"]
                 if "answer" not in solution_names:
                     self.error(_key_line(item, "solution", line),
@@ -550,7 +551,8 @@ class _BankValidator:
             # names from a solution that failed to parse are unknown; no point guessing
             self.placeholders(item, set(param_names) | solution_names, line)
 
-        if self.error_count() > errors_before or qtype is None:
+        # a missing or malformed id was reported above, so `qid is None` adds no new case
+        if self.error_count() > errors_before or qtype is None or qid is None:
             return None
         values = {k: v for k, v in fields.items() if v is not None}
         return Question(
@@ -758,8 +760,9 @@ class _BankValidator:
         given = {key: self.number(spec, key, where) for key in TOLERANCE_KEYS if key in spec}
         if self.error_count() > errors_before:
             return None
-        tolerance = Tolerance(**given)
-        if not given or (tolerance.rtol == 0 and tolerance.atol == 0):
+        numbers = {key: value for key, value in given.items() if value is not None}  # number() reported any None
+        tolerance = Tolerance(**numbers)
+        if not numbers or (tolerance.rtol == 0 and tolerance.atol == 0):
             self.error(
                 where,
                 "a tolerance of zero matches almost nothing: computed answers are rarely exact; "
@@ -789,7 +792,7 @@ class _BankValidator:
             self.check_keys(choice, CHOICE_KEYS, ("text",), choice_line)
             text = self.text(choice, "text", choice_line, required=True) if "text" in choice else None
             correct = self.flag(choice, "correct", choice_line) if "correct" in choice else False
-            feedback = ""
+            feedback: str | None = ""
             if "feedback" in choice:
                 feedback = self.text(choice, "feedback", choice_line, required=False)
             if correct is False and not (feedback or "").strip():

@@ -204,7 +204,9 @@ def _check_answers(report: _Reporter, question: Question, samples: list[Sample])
             report.error("solution", f"answer is not finite (seed {sample.seed}): {format_answer(raw)}")
             return None
         if question.type in ("numeric", "integer") and key.ndim != 0:
-            report.error("solution", f"a {question.type} question needs a scalar answer, got shape {_shape_text(key.shape)}")
+            report.error(
+                "solution", f"a {question.type} question needs a scalar answer, got shape {_shape_text(key.shape)}"
+            )
             return None
         if question.type == "integer" and key != np.round(key):
             report.error("solution", f"an integer question's answer must be whole, got {raw} (seed {sample.seed})")

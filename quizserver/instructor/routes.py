@@ -42,7 +42,9 @@ def preview_question(week: int, question_id: str) -> str:
         number = parse_variant(request.args.get("variant"), count)
     except BadVariant as exc:
         abort(400, str(exc))
-    pooled = db.session.scalars(select(PoolVariant).where(*_pool_of(served, question_id), PoolVariant.slot == number - 1)).one()
+    pooled = db.session.scalars(
+        select(PoolVariant).where(*_pool_of(served, question_id), PoolVariant.slot == number - 1)
+    ).one()
     view = preview(question, pooled, count)
     # a GET grades and stores nothing, so a trial answer can be shared as a link
     typed = ",".join(request.args.getlist("choice")) if question.is_choice else request.args.get("answer")

@@ -10,6 +10,7 @@ import ast
 import builtins
 from collections.abc import Iterable
 from types import CodeType
+from typing import cast
 
 # "not_run": a variant skipped because an earlier one of the same batch ran out of time
 AUTHOR_ERROR_KINDS = ("syntax", "forbidden", "runtime", "timeout", "memory", "require", "result", "crash", "not_run")
@@ -140,7 +141,8 @@ def check_code(
     except (ValueError, RecursionError, MemoryError) as exc:
         raise AuthorError(f"line 1: {where} could not be parsed: {exc}", "syntax", 1) from None
     _PolicyVisitor(where, _bound_names(tree) | set(known_names)).visit(tree)
-    return compile(tree, f"<{label}>", mode)
+    # mode "exec" or "eval" makes ast.parse give a Module or an Expression, which compile takes
+    return compile(cast("ast.Module | ast.Expression", tree), f"<{label}>", mode)
 
 
 def _bound_names(tree: ast.AST) -> set[str]:

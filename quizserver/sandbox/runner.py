@@ -145,8 +145,8 @@ class _WorkerGone(Exception):
 class Runner:
     """Runs instructor code in a warm, restricted worker process. Thread-safe; jobs run one at a time."""
 
-    def __init__(self, limits: Limits = Limits()) -> None:
-        self.limits = limits
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
         self._buffer = b""
@@ -268,7 +268,8 @@ class Runner:
             self._stop()
             raise AuthorError("the sandbox process could not start (bad greeting)", "crash")
         # the worker sends nothing more to stderr once it is ready
-        self._proc.stderr.close()
+        if self._proc.stderr is not None:
+            self._proc.stderr.close()
 
     def _startup_output(self) -> str:
         proc = self._proc
@@ -283,6 +284,7 @@ class Runner:
         proc = self._proc
         if proc is None or proc.poll() is not None:
             raise _WorkerGone("exited")
+        assert proc.stdin is not None  # started with stdin=PIPE
         try:
             view = memoryview(line)
             while view:

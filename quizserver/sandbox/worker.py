@@ -25,7 +25,7 @@ import signal
 import sys
 import warnings
 from types import CodeType, TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.fft
@@ -158,7 +158,7 @@ class AuthorJob:
         _running_author_code = True
         return self
 
-    def __exit__(self, kind: type | None, exc: BaseException | None, tb: TracebackType | None) -> bool:
+    def __exit__(self, kind: type | None, exc: BaseException | None, tb: TracebackType | None) -> Literal[False]:
         global _running_author_code
         _running_author_code = False
         signal.setitimer(signal.ITIMER_PROF, 0)
@@ -314,7 +314,7 @@ class Worker:
                      cpu_seconds: float) -> dict:
         rng = np.random.default_rng(seed)
         with AuthorJob("params", cpu_seconds, self.memory_mb) as job:
-            for tries in range(1, max_tries + 1):
+            for tries in range(1, max_tries + 1):  # noqa: B007 (the count of draws is returned below)
                 job.label = "params"
                 try:
                     params = draw_params(specs, rng)
@@ -421,7 +421,7 @@ def _warm_up() -> None:
     repr(np.float64(1.5))
     check_code("answer = [x for x in range(2)]", "solution", "exec")
     json.loads(json.dumps({"a": [1.5, float("nan"), float("inf")]}))
-    "x".encode("utf-8")
+    "é".encode()
 
 
 def _lock_down(memory_mb: int, processes: int) -> int:

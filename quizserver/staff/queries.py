@@ -5,7 +5,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 from sqlalchemy import ColumnElement, Text, case, cast, func, select
@@ -24,6 +24,14 @@ TOP_GROUPS = 5
 def _execute(stmt: Any) -> Any:
     """Core execution on the session's connection: plain rows, without the ORM's per-row loading."""
     return db.session.connection().execute(stmt)
+
+
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+
+
+@overload
+def as_utc(moment: datetime | None) -> datetime | None: ...
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -317,7 +325,9 @@ def item_analysis(served: ServedBank) -> list[ItemStats]:
         item.solved_share = stats.share(int(solved[j]), item.opened)
 
     # the stored JSON text, parsed once per distinct answer rather than once per attempt
-    wrong: dict[str, tuple[list[Any], list[int], list[str | None], list[str]]] = {q.id: ([], [], [], []) for q in questions}
+    wrong: dict[str, tuple[list[Any], list[int], list[str | None], list[str]]] = {
+        q.id: ([], [], [], []) for q in questions
+    }
     parsed_of: dict[str, Any] = {}
     wrong_rows = _execute(
         select(Attempt.question_id, Attempt.user_id, cast(Attempt.parsed, Text), Attempt.mistake).where(

@@ -55,13 +55,13 @@ def make_live_app(database: Path, banks: Sequence[Path], **overrides: Any) -> Fl
             "QUESTIONS_DIR": str(banks[0]),
             "ENROLLMENT_KEY": ENROLLMENT_KEY,
             "RATELIMIT_ENABLED": False,
-            "POOL_VARIANTS": 1,
+            "POOL_VARIANTS": 3,
             **overrides,
         }
     )
     with app.app_context():
         db.create_all()
-        report = sync_banks(list(banks), variants=1)
+        report = sync_banks(list(banks), variants=3)
         assert report.ok, [str(p) for f in report.files for p in f.problems]
         db.session.commit()
     return app

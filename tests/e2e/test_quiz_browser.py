@@ -6,11 +6,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
 from quizserver.accounts import find_user
 from quizserver.catalog import served_bank
 from quizserver.extensions import db
-from quizserver.services import compute_variant
+from quizserver.models import PoolVariant
 from tests.e2e.live import ENROLLMENT_KEY, PASSWORD
 from tests.web.helpers import key_of, typed
 
@@ -222,16 +223,21 @@ def test_math_is_mathml_and_the_page_fits_a_phone(make_page, site, login, reques
     assert requests_seen.foreign(site.url) == []
 
 
-def test_instructor_previews_a_question_with_a_seed_and_grades_an_answer(page, site, login):
+def test_instructor_previews_a_pool_variant_and_grades_an_answer(page, site, login):
     login(page, site.instructor)
     page.goto("/instructor/preview/1/scale")
-    page.get_by_label("Seed").fill("7")
+    page.get_by_label("Variant").fill("2")
     page.get_by_role("button", name="Show").click()
-    expect(page).to_have_url(re.compile(r"seed=7"))
+    expect(page).to_have_url(re.compile(r"variant=2"))
     expect(page.locator("main math").first).to_be_visible()
     with site.app.app_context():
-        question = served_bank(1).bank.question("scale")
-        key = compute_variant(question, 7).answer
+        key = db.session.scalar(
+            select(PoolVariant.answer).where(
+                PoolVariant.bank_version_id == served_bank(1).version.id,
+                PoolVariant.question_id == "scale",
+                PoolVariant.slot == 1,
+            )
+        )
         db.session.remove()
     expect(page.locator("#preview-key")).to_have_text(typed(key))
 
@@ -242,7 +248,7 @@ def test_instructor_previews_a_question_with_a_seed_and_grades_an_answer(page, s
     page.get_by_label("Try an answer").fill(typed(key))
     page.get_by_role("button", name="Grade").click()
     expect(page.locator("#trial-result")).to_contain_text("correct, score 1")
-    expect(page).to_have_url(re.compile(r"seed=7"))
+    expect(page).to_have_url(re.compile(r"variant=2"))
 
 
 def test_staff_gradebook_and_item_analysis_render_charts(page, site, login):

@@ -86,8 +86,12 @@ def test_every_route_has_a_decided_access_level(app: Flask) -> None:
 
 def test_every_url_variable_has_a_test_value(app: Flask, cast: Cast) -> None:
     known = url_values(cast)
-    missing = sorted({f"<{name}> in {rule}" for _, _, rule, names in routes(app) for name in names if name not in known})
-    assert not missing, f"add a value for these URL variables to url_values() in tests/security/test_access.py: {missing}"
+    missing = sorted(
+        {f"<{name}> in {rule}" for _, _, rule, names in routes(app) for name in names if name not in known}
+    )
+    assert not missing, (
+        f"add a value for these URL variables to url_values() in tests/security/test_access.py: {missing}"
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -102,7 +106,9 @@ def test_each_role_gets_exactly_its_access(app: Flask, cast: Cast, role: str) ->
         url = rule
         for name in names:
             url = url.replace(f"<{name}>", str(values.get(name, "x")))
-            url = url.replace(f"<int:{name}>", str(values.get(name, 0))).replace(f"<path:{name}>", str(values.get(name, "x")))
+            url = url.replace(f"<int:{name}>", str(values.get(name, 0))).replace(
+                f"<path:{name}>", str(values.get(name, "x"))
+            )
         token = login_as(client, user)
         response = client.open(url, method=method, data={"csrf_token": token} if method != "GET" else None)
         response.close()

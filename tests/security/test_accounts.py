@@ -54,7 +54,9 @@ def set_password_via_link(app: Flask, link_token: str, password: str = NEW_PASSW
 def test_roster_import_creates_accounts_with_one_time_links(app: Flask, cast: Cast) -> None:
     client = app.test_client()
     token = login_as(client, cast.instructor)
-    roster = "email,name\nada@uni.example,Ada Lovelace\nALICE@uni.example,Alice Again\n Grace@Uni.Example , Grace Hopper\n\n"
+    roster = (
+        "email,name\nada@uni.example,Ada Lovelace\nALICE@uni.example,Alice Again\n Grace@Uni.Example , Grace Hopper\n\n"
+    )
     response = upload(client, token, roster.encode())
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "Imported 2 new students" in page
@@ -90,7 +92,9 @@ def test_roster_import_creates_accounts_with_one_time_links(app: Flask, cast: Ca
         (b"name;surname\nAda;Lovelace\n", "is not an email address"),
     ],
 )
-def test_a_malformed_roster_is_explained_and_imports_nothing(app: Flask, cast: Cast, content: bytes, message: str) -> None:
+def test_a_malformed_roster_is_explained_and_imports_nothing(
+    app: Flask, cast: Cast, content: bytes, message: str
+) -> None:
     client = app.test_client()
     token = login_as(client, cast.instructor)
     before = user_count(app)
@@ -153,7 +157,9 @@ def test_roles_can_be_changed_but_not_your_own(app: Flask, cast: Cast) -> None:
     assert user_by_email(app, cast.student.email).role == "staff"
     client.post(f"/admin/users/{cast.student.id}/role", data={"csrf_token": token, "role": "student"})
     assert user_by_email(app, cast.student.email).role == "student"
-    refused = client.post(f"/admin/users/{cast.instructor.id}/role", data={"csrf_token": token, "role": "student"}, follow_redirects=True)
+    refused = client.post(
+        f"/admin/users/{cast.instructor.id}/role", data={"csrf_token": token, "role": "student"}, follow_redirects=True
+    )
     assert "cannot demote yourself" in refused.get_data(as_text=True)
     client.post(f"/admin/users/{cast.student.id}/role", data={"csrf_token": token, "role": "superuser"})
     assert user_by_email(app, cast.student.email).role == "student"
@@ -170,7 +176,9 @@ def test_a_deactivated_account_is_logged_out_cannot_log_in_and_keeps_its_data(ap
     assert student.get("/weeks").status_code == 302  # the open session ended
     assert AuthActions(app.test_client()).login(cast.student.email).status_code == 200
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Attempt).where(Attempt.user_id == cast.student.id)) == 1
+        assert (
+            db.session.scalar(select(func.count()).select_from(Attempt).where(Attempt.user_id == cast.student.id)) == 1
+        )
     assert "deactivated" in admin.get("/admin/users?q=alice").get_data(as_text=True)
     admin.post(f"/admin/users/{cast.student.id}/active", data={"csrf_token": admin_token, "active": "1"})
     assert AuthActions(app.test_client()).login(cast.student.email).status_code == 302
@@ -181,7 +189,12 @@ def test_changing_a_password_ends_the_other_sessions(app: Flask, cast: Cast) -> 
     assert AuthActions(laptop).login(cast.student.email).status_code == 302
     assert AuthActions(phone).login(cast.student.email).status_code == 302
     def change(current: str, new: str):
-        data = {"csrf_token": csrf_token(laptop, "/account/password"), "current": current, "password": new, "confirm": new}
+        data = {
+            "csrf_token": csrf_token(laptop, "/account/password"),
+            "current": current,
+            "password": new,
+            "confirm": new,
+        }
         return laptop.post("/account/password", data=data)
 
     assert "current password is not right" in change("not it at all", NEW_PASSWORD).get_data(as_text=True)
@@ -198,5 +211,6 @@ def test_users_list_searches_by_email_and_name(app: Flask, cast: Cast) -> None:
     login_as(client, cast.instructor)
     page = client.get("/admin/users?q=bob").get_data(as_text=True)
     assert "bob@uni.example" in page and "alice@uni.example" not in page
-    assert "No accounts found" in client.get("/admin/users?q=%25").get_data(as_text=True)  # % is a character, not a wildcard
+    # % is a character, not a wildcard
+    assert "No accounts found" in client.get("/admin/users?q=%25").get_data(as_text=True)
     assert client.get("/admin/users?page=abc").status_code == 200

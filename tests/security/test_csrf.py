@@ -15,7 +15,14 @@ from .test_access import routes, url_values
 pytestmark = pytest.mark.security
 
 # Whatever a form could want, so that only the missing token stands between the request and a change.
-EVERY_FIELD = {"answer": "1", "password": "a new password 123", "confirm": "a new password 123", "role": "instructor", "active": "0", "rows": "[]"}
+EVERY_FIELD = {
+    "answer": "1",
+    "password": "a new password 123",
+    "confirm": "a new password 123",
+    "role": "instructor",
+    "active": "0",
+    "rows": "[]",
+}
 
 
 def fingerprint(app: Flask) -> tuple:
@@ -58,7 +65,11 @@ def test_every_post_without_a_valid_token_is_refused(app: Flask, cast: Cast, rol
     url_for_token = {"/set-password/not-a-real-token": f"/set-password/{link}"}
     other_client = app.test_client()
     foreign = login_as(other_client, cast.other)
-    sent = {"missing": {}, "forged": {"csrf_token": "forged." + "x" * 40}, "from another session": {"csrf_token": foreign}}[token]
+    sent = {
+        "missing": {},
+        "forged": {"csrf_token": "forged." + "x" * 40},
+        "from another session": {"csrf_token": foreign},
+    }[token]
     before = fingerprint(app)
     urls = [url_for_token.get(url, url) for url in post_urls(app, cast)]
     assert "/weeks/1/scale/answer" in urls and "/login" in urls
@@ -75,6 +86,8 @@ def test_the_json_endpoint_accepts_the_token_in_a_header(app: Flask, cast: Cast)
     token = login_as(client, cast.student)
     client.get("/weeks/1")
     refused = client.post("/weeks/1/scale/answer", data={"answer": "1"}, headers={"Accept": "application/json"})
-    accepted = client.post("/weeks/1/scale/answer", data={"answer": "1"}, headers={"Accept": "application/json", "X-CSRFToken": token})
+    accepted = client.post(
+        "/weeks/1/scale/answer", data={"answer": "1"}, headers={"Accept": "application/json", "X-CSRFToken": token}
+    )
     assert refused.status_code == 400
     assert accepted.status_code == 200 and accepted.is_json

@@ -25,7 +25,9 @@ def directives(policy: str) -> dict[str, list[str]]:
     return parsed
 
 
-@pytest.mark.parametrize("url", ["/login", "/weeks", "/weeks/1", "/static/style.css", "/healthz", "/no-such-page", "/admin/users"])
+@pytest.mark.parametrize(
+    "url", ["/login", "/weeks", "/weeks/1", "/static/style.css", "/healthz", "/no-such-page", "/admin/users"]
+)
 def test_every_response_carries_the_security_headers(app: Flask, cast: Cast, url: str) -> None:
     client = app.test_client()
     login_as(client, cast.student)
@@ -44,7 +46,11 @@ def test_no_template_has_inline_script_or_style() -> None:
     offenders = []
     for path in sorted((PROJECT_ROOT / "templates").rglob("*.html")):
         text = path.read_text()
-        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\sstyle\s*=", text) or re.search(r"\son[a-z]+\s*=", text):
+        if (
+            re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text)
+            or re.search(r"\sstyle\s*=", text)
+            or re.search(r"\son[a-z]+\s*=", text)
+        ):
             offenders.append(str(path.relative_to(PROJECT_ROOT)))
     assert not offenders, f"inline script, style or event handlers (the CSP forbids them): {offenders}"
 
@@ -67,7 +73,9 @@ def test_the_session_cookie_is_httponly_samesite_and_secure_in_production(make_a
 def test_the_remember_cookie_is_httponly_too(app: Flask, cast: Cast) -> None:
     client = app.test_client()
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": cast.student.email, "password": PASSWORD, "remember": "y", "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": cast.student.email, "password": PASSWORD, "remember": "y", "csrf_token": token}
+    )
     flags = cookie_flags(response.headers.getlist("Set-Cookie"), "remember_token")
     assert "httponly" in flags and "samesite=lax" in flags
 
@@ -81,7 +89,13 @@ OFF_SITE = [
 
 def is_local(location: str) -> bool:
     parts = urlsplit(location)
-    return not parts.scheme and not parts.netloc and location.startswith("/") and not location.startswith("//") and "\\" not in location
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and location.startswith("/")
+        and not location.startswith("//")
+        and "\\" not in location
+    )
 
 
 def test_the_next_page_after_log_in_is_always_local(app: Flask) -> None:
@@ -104,7 +118,9 @@ def test_log_in_never_redirects_off_site(app: Flask, cast: Cast, target: str) ->
 def test_log_in_returns_to_a_local_page(app: Flask, cast: Cast) -> None:
     client = app.test_client()
     token = csrf_token(client, "/login")
-    response = client.post("/login?next=/progress", data={"email": cast.student.email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login?next=/progress", data={"email": cast.student.email, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.headers["Location"] == "/progress"
 
 

@@ -22,13 +22,20 @@ SPECS = [
     (AnswerSpec(type="matrix"), [[1.0, 2.0], [3.0, 4.0]]),
     (AnswerSpec(type="matrix", partial=True), [1e300, -1e-300, 0.0]),
     (AnswerSpec(type="single_choice", choices=(ChoiceOption("a", True, ""), ChoiceOption("b", False, "no"))), ["a"]),
-    (AnswerSpec(type="multiple_choice", partial=True, choices=(ChoiceOption("a", True, ""), ChoiceOption("b", True, ""))), ["a", "b"]),
+    (
+        AnswerSpec(
+            type="multiple_choice", partial=True, choices=(ChoiceOption("a", True, ""), ChoiceOption("b", True, ""))
+        ),
+        ["a", "b"],
+    ),
 ]
 # Text that looks like an answer gets far deeper into the parser than random characters do.
 answers = st.one_of(
     st.text(max_size=200),
     st.text(alphabet="0123456789.,;[]()eE+-*/^ \n\t−×·πinfnaINFsqrtexplog", max_size=80),
-    st.sampled_from(["1e309", "-1e309", "9" * 400, "[[1,2],[3]]", "[" * 300, "2**99999", "1/0", "0/0", "nan", "\x00", "a,b,a"]),
+    st.sampled_from(
+        ["1e309", "-1e309", "9" * 400, "[[1,2],[3]]", "[" * 300, "2**99999", "1/0", "0/0", "nan", "\x00", "a,b,a"]
+    ),
 )
 
 
@@ -89,6 +96,8 @@ def test_the_submit_route_answers_any_text_with_a_status(app: Flask, cast: Cast)
 )
 def test_nul_characters_are_refused_cleanly(app: Flask, cast: Cast, method: str, url: str, data: dict | None) -> None:
     client = app.test_client()
-    token = login_as(client, cast.instructor if "admin" in url else None if url in ("/login", "/signup") else cast.student)
+    token = login_as(
+        client, cast.instructor if "admin" in url else None if url in ("/login", "/signup") else cast.student
+    )
     response = client.open(url, method=method, data={**data, "csrf_token": token} if data else None)
     assert response.status_code == 400

@@ -59,7 +59,9 @@ def test_every_url_with_an_id_or_email_refuses_another_student(app: Flask, cast:
         response = client.open(url, method=method, data={"csrf_token": token} if method != "GET" else None)
         body = response.get_data(as_text=True)
         tried.append(url)
-        assert response.status_code in (403, 404), f"{method} {url} ({endpoint}) gave {response.status_code} to another student"
+        assert response.status_code in (403, 404), (
+            f"{method} {url} ({endpoint}) gave {response.status_code} to another student"
+        )
         assert "bob@uni.example" not in body and "4242.4242" not in body
     assert any("/admin/users/" in url for url in tried) and any("/staff/students/" in url for url in tried)
 
@@ -77,7 +79,9 @@ def test_another_students_form_token_does_not_replay_their_attempt(app: Flask, c
     bob = app.test_client()
     bob_token = login_as(bob, cast.other)
     bob.get("/weeks/1")
-    bob.post("/weeks/1/scale/answer", data={"answer": "4242.4242", "token": "shared-form-token", "csrf_token": bob_token})
+    bob.post(
+        "/weeks/1/scale/answer", data={"answer": "4242.4242", "token": "shared-form-token", "csrf_token": bob_token}
+    )
     client = app.test_client()
     token = login_as(client, cast.student)
     client.get("/weeks/1")

@@ -33,7 +33,9 @@ STRUCTURE = ['class="solution"', "Worked solution", 'class="key"']
 
 def plant_keys(app: Flask, user_id: int, keys: dict[str, Any]) -> None:
     with app.app_context():
-        for state in db.session.scalars(select(QuestionState).where(QuestionState.user_id == user_id, QuestionState.week == 1)):
+        for state in db.session.scalars(
+            select(QuestionState).where(QuestionState.user_id == user_id, QuestionState.week == 1)
+        ):
             if state.question_id in keys:
                 state.variant.answer = keys[state.question_id]
                 state.variant.names = {**state.variant.names, "answer": keys[state.question_id]}
@@ -54,7 +56,9 @@ def explanation_needles(app: Flask, user_id: int) -> list[str]:
     assert bank is not None
     needles = ["SECRET-EXPLANATION-MARKER", "ReLU grows without bound", "Squared and absolute error are convex"]
     with app.app_context():
-        for state in db.session.scalars(select(QuestionState).where(QuestionState.user_id == user_id, QuestionState.week == 1)):
+        for state in db.session.scalars(
+            select(QuestionState).where(QuestionState.user_id == user_id, QuestionState.week == 1)
+        ):
             question = bank.question(state.question_id)
             if question is not None and question.explanation:
                 needles.append(shown_html(question, state.variant).explanation)
@@ -78,11 +82,19 @@ def prepared(app: Flask, cast: Cast) -> tuple[FlaskClient, str]:
     return client, token
 
 
-def test_no_page_a_student_reaches_shows_a_key_an_explanation_or_bank_source_before_solving(app: Flask, cast: Cast) -> None:
+def test_no_page_a_student_reaches_shows_a_key_an_explanation_or_bank_source_before_solving(
+    app: Flask, cast: Cast
+) -> None:
     client, token = prepared(app, cast)
     # wrong answers on every question, through the plain form and the JSON endpoint
     replies = []
-    for qid, wrong in (("scale", "1"), ("outer", "[[1, 1, 1], [1, 1, 1]]"), ("count", "1"), ("relu", "b"), ("convex", "c")):
+    for qid, wrong in (
+        ("scale", "1"),
+        ("outer", "[[1, 1, 1], [1, 1, 1]]"),
+        ("count", "1"),
+        ("relu", "b"),
+        ("convex", "c"),
+    ):
         field = "choice" if qid in ("relu", "convex") else "answer"
         data = {field: wrong, "csrf_token": token}
         replies.append(client.post(f"/weeks/1/{qid}/answer", data=data, follow_redirects=True))
@@ -143,7 +155,9 @@ def test_no_route_serves_bank_source_or_code_to_a_student(app: Flask, cast: Cast
 
 def test_an_upcoming_week_is_closed_to_students_on_the_server(make_app, tmp_path) -> None:
     source = (FIXTURES / "closed" / "week02-closed.yaml").read_text()
-    upcoming = source.replace("week: 2", "week: 3").replace("2020-01-01", "2999-01-01").replace("2020-01-08", "2999-01-08")
+    upcoming = (
+        source.replace("week: 2", "week: 3").replace("2020-01-01", "2999-01-01").replace("2020-01-08", "2999-01-08")
+    )
     (tmp_path / "week03-upcoming.yaml").write_text(upcoming)
     app = make_app()
     from quizserver.services import sync_banks

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -294,9 +294,9 @@ ACCEPTED_ROWS = [
      lambda b: b.question(GRAD).params[2].as_dict(),
      {"name": "y", "kind": "uniform", "args": [-1.5, 1.5], "shape": None, "round": 0}),
     ("opens: 2026-04-24T00:00:00+02:00", "opens: '2026-04-24T08:00:00Z'",
-     lambda b: b.opens, datetime(2026, 4, 24, 8, tzinfo=timezone.utc)),
+     lambda b: b.opens, datetime(2026, 4, 24, 8, tzinfo=UTC)),
     ("opens: 2026-04-24T00:00:00+02:00", "opens: 2026-04-24 08:00:00",  # no offset: UTC
-     lambda b: b.opens, datetime(2026, 4, 24, 8, tzinfo=timezone.utc)),
+     lambda b: b.opens, datetime(2026, 4, 24, 8, tzinfo=UTC)),
     ("closes: 2026-05-01T23:59:00+02:00\n", "", lambda b: b.closes, None),
     # `no` and `on` are text (YAML 1.2), not booleans
     ('feedback: "No: it is unbounded above."', "feedback: No", lambda b: b.question(RELU).choices[1].feedback, "No"),

@@ -32,11 +32,13 @@ CHARTS = [
         "Facility & more", "question", "facility (%)", id="bar",
     ),
     pytest.param(
-        lambda: charts.line_chart("Attempts per day", [(date(2026, 3, 2), 10), (date(2026, 3, 5), 40)], "day", "attempts"),
+        lambda: charts.line_chart("Attempts per day", [(date(2026, 3, 2), 10), (date(2026, 3, 5), 40)],
+                                  "day", "attempts"),
         "Attempts per day", "day", "attempts", id="line",
     ),
     pytest.param(
-        lambda: charts.line_chart("Nothing yet", [], "day", "attempts"), "Nothing yet", "day", "attempts", id="empty-line",
+        lambda: charts.line_chart("Nothing yet", [], "day", "attempts"),
+        "Nothing yet", "day", "attempts", id="empty-line",
     ),
 ]
 

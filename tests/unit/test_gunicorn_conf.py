@@ -27,7 +27,9 @@ def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict:
         ({"QUIZ_THREADS": "3"}, 3),
     ],
 )
-def test_threads_per_worker_follow_the_database(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], threads: int) -> None:
+def test_threads_per_worker_follow_the_database(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], threads: int
+) -> None:
     conf = settings(monkeypatch, **env)
     assert conf["threads"] == threads
     # Waiting requests stay in the shared accept queue: no kept-alive connection holds a free slot.

@@ -353,7 +353,8 @@ def test_a_plain_decimal_entry_reads_as_the_expression_reader_reads_it(text: str
 
 
 @pytest.mark.parametrize(
-    "text", ["007", "00.5", "0", "-0", "-0.0", "1e999", "-1e999", "1e-999", "5.", ".5", "+.5e+3", "9" * 40, "9" * 41, "1_000"]
+    "text",
+    ["007", "00.5", "0", "-0", "-0.0", "1e999", "-1e999", "1e-999", "5.", ".5", "+.5e+3", "9" * 40, "9" * 41, "1_000"],
 )
 def test_edge_decimals_read_as_the_expression_reader_reads_them(text: str) -> None:
     assert _same(_read_as_entry(text), _read_as_expression(text)), text

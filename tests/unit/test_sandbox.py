@@ -327,7 +327,8 @@ def test_threads_calling_generate_at_once_get_their_own_results(runner):
     seeds = list(range(24))
     serial = {seed: runner.generate(PARAMS, REQUIRE, SOLUTION, seed) for seed in seeds}
     with ThreadPoolExecutor(max_workers=6) as pool:
-        parallel = dict(zip(seeds, pool.map(lambda s: runner.generate(PARAMS, REQUIRE, SOLUTION, s), seeds)))
+        answers = pool.map(lambda s: runner.generate(PARAMS, REQUIRE, SOLUTION, s), seeds)
+        parallel = dict(zip(seeds, answers, strict=True))
     assert parallel == serial
 
 

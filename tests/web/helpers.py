@@ -24,7 +24,7 @@ def state_of(app: Flask, user_id: int, week: int, question_id: str) -> QuestionS
                 QuestionState.question_id == question_id,
             )
         ).one()
-        state.variant.pool_variant  # load both before the session closes
+        _ = state.variant.pool_variant  # load both before the session closes
         db.session.expunge_all()
         return state
 

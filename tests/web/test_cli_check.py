@@ -102,7 +102,9 @@ def test_author_code_reaching_for_the_system_fails(
 
 def test_a_yaml_syntax_error_gives_file_line_and_column(bare_app: Flask, tmp_path: Path) -> None:
     path = tmp_path / "week05-grad.yaml"
-    path.write_text(GRADIENT_BANK.read_text().replace("    title: Derivative of the sigmoid", "    title: Derivative: sigmoid"))
+    path.write_text(
+        GRADIENT_BANK.read_text().replace("    title: Derivative of the sigmoid", "    title: Derivative: sigmoid")
+    )
     line = path.read_text().splitlines().index("    title: Derivative: sigmoid") + 1
     result = _check(bare_app, str(path))
     assert result.exit_code == 1

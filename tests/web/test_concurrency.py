@@ -35,7 +35,9 @@ def logged_in_clients(app: Flask, email: str, count: int) -> list[tuple[FlaskCli
     return clients
 
 
-def post_at_once(clients: list[tuple[FlaskClient, str]], question_id: str, answers: list[str], tokens: list[str]) -> list[int]:
+def post_at_once(
+    clients: list[tuple[FlaskClient, str]], question_id: str, answers: list[str], tokens: list[str]
+) -> list[int]:
     barrier = threading.Barrier(len(clients))
 
     def send(i: int) -> int:
@@ -56,13 +58,17 @@ def run_race(app: Flask, *, answers: Callable[[int], list[str]], same_token: boo
         db.session.expunge(user)
     clients = logged_in_clients(app, user.email, THREADS)
     key = key_of(app, user.id, 1, "count")
-    tokens = [secrets.token_urlsafe(16)] * THREADS if same_token else [secrets.token_urlsafe(16) for _ in range(THREADS)]
+    tokens = (
+        [secrets.token_urlsafe(16)] * THREADS if same_token else [secrets.token_urlsafe(16) for _ in range(THREADS)]
+    )
     codes = post_at_once(clients, "count", answers(key), tokens)
     return user, tokens, codes
 
 
 def check_wrong_answers_race(app: Flask) -> None:
-    user, tokens, codes = run_race(app, answers=lambda key: [str(key + 1 + i) for i in range(THREADS)], same_token=False)
+    user, tokens, codes = run_race(
+        app, answers=lambda key: [str(key + 1 + i) for i in range(THREADS)], same_token=False
+    )
     assert codes == [302] * THREADS
     rows = attempts_of(app, user.id, "count")
     assert sorted(r.idempotency_key for r in rows) == sorted(tokens), "an acknowledged submission has no row"

@@ -90,7 +90,9 @@ def test_a_write_without_result_columns_returns_none(app: Flask, student: User) 
         assert db.session.get_one(QuestionState, state_id).wrong == 7
 
 
-def test_a_unique_violation_is_sqlalchemys_integrity_error_and_the_session_rolls_back(app: Flask, student: User) -> None:
+def test_a_unique_violation_is_sqlalchemys_integrity_error_and_the_session_rolls_back(
+    app: Flask, student: User
+) -> None:
     _, variant_id = _variant_and_state(app, student)
     statement, params = _insert_attempt(student, variant_id, "token-1")
     hot = HotStatement(statement)
@@ -176,7 +178,9 @@ def test_an_answer_uses_no_orm_session(app: Flask, client: FlaskClient, student:
         sessions.append(db.session.registry.has())
 
     with request_tearing_down.connected_to(record, app):
-        response = client.post("/weeks/1/scale/answer", data={"csrf_token": csrf, "answer": "12345", "token": "no-session"})
+        response = client.post(
+            "/weeks/1/scale/answer", data={"csrf_token": csrf, "answer": "12345", "token": "no-session"}
+        )
     assert response.status_code == 302
     assert sessions == [False]
     assert _stored_tokens(app) == ["no-session"]

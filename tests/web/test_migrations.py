@@ -23,7 +23,9 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 @pytest.fixture
 def empty_database(tmp_path: Path) -> Iterator[str]:
     """An empty SQLite file, or an empty PostgreSQL database of its own when QUIZ_TEST_DATABASE_URL is set."""
-    with scratch_database(os.environ.get("QUIZ_TEST_DATABASE_URL"), tmp_path / "migrations.sqlite3", "quiz_migrate") as url:
+    with scratch_database(
+        os.environ.get("QUIZ_TEST_DATABASE_URL"), tmp_path / "migrations.sqlite3", "quiz_migrate"
+    ) as url:
         yield url
 
 

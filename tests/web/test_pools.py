@@ -212,7 +212,9 @@ def test_shown_values_are_capped_with_an_author_error(bare_app: Flask, tmp_path:
     report = _sync(bare_app, path, variants=2)
     assert not report.ok
     message = report.files[0].problems[0].message
-    assert "KB" in message and f"at most {NAMES_LIMIT // 1024} KB" in message and "show fewer or smaller values" in message
+    assert (
+        "KB" in message and f"at most {NAMES_LIMIT // 1024} KB" in message and "show fewer or smaller values" in message
+    )
 
 
 def test_names_the_page_does_not_show_are_not_stored(bare_app: Flask, tmp_path: Path) -> None:

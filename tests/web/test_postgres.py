@@ -46,7 +46,11 @@ def options(**values: Any) -> dict[str, Any]:
         ("UPDATE question_states SET wrong = 0", {}, True),
         ("DELETE FROM attempts", {}, True),
         ("WITH claim AS (UPDATE question_states SET wrong = 0 RETURNING id) SELECT id FROM claim", {}, True),
-        ("WITH claim AS (UPDATE question_states SET wrong = 0 RETURNING id) SELECT id FROM claim", options(**{SELF_CONTAINED: True}), False),
+        (
+            "WITH claim AS (UPDATE question_states SET wrong = 0 RETURNING id) SELECT id FROM claim",
+            options(**{SELF_CONTAINED: True}),
+            False,
+        ),
         ("INSERT INTO attempts (id) VALUES (1)", options(**{SELF_CONTAINED: True}), False),
         ("SAVEPOINT sa_savepoint_1", {}, True),
         ("CREATE TABLE t (id int)", {}, True),
@@ -133,12 +137,15 @@ def test_a_connection_the_server_closed_is_replaced_before_a_request_uses_it(
     # In autocommit: inside a transaction pg_stat_activity would keep showing its first snapshot.
     with other_connection(app, isolation_level="AUTOCOMMIT") as admin:
         admin.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid()"),
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid()"
+            ),
             {"db": database},
         )
         for _ in range(100):  # the backends exit asynchronously
             left = admin.execute(
-                text("SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": database}
+                text("SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid()"),
+                {"db": database},
             ).scalar_one()
             if left == 0:
                 break
@@ -174,7 +181,9 @@ def test_a_token_stored_while_the_answer_is_written_is_answered_once_and_keeps_e
         with app.app_context():
             db.session.execute(update(User).where(User.id == user.id).values(name="Renamed"))  # an earlier write
             question = next(q for q in served.bank.questions if q.id == "count")
-            outcome["result"] = submit_answer(user.id, served, question, target, str(target.answer), idempotency_key=token)
+            outcome["result"] = submit_answer(
+                user.id, served, question, target, str(target.answer), idempotency_key=token
+            )
             db.session.commit()
 
     with other_connection(app) as first:
@@ -184,7 +193,10 @@ def test_a_token_stored_while_the_answer_is_written_is_answered_once_and_keeps_e
         with other_connection(app, isolation_level="AUTOCOMMIT") as watcher:
             for _ in range(200):  # until the second post waits on the first one's token
                 waiting = watcher.execute(
-                    text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
                 ).scalar_one()
                 if waiting:
                     break

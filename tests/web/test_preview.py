@@ -1,4 +1,5 @@
-"""The instructor's preview: any variant of a question's verified pool, its key, and a box graded like a student's answer."""
+"""The instructor's preview: any variant of a question's verified pool, its key, and a box graded like a student's
+answer."""
 from __future__ import annotations
 
 import html

@@ -104,7 +104,9 @@ def post_answer(client: FlaskClient, csrf: str, question_id: str, raw: str):
 @pytest.mark.parametrize(
     "kind", ["correct", "incorrect", "invalid"],
 )
-def test_an_answer_reads_the_account_and_its_target_in_one_query(app: Flask, client: FlaskClient, student: User, kind: str) -> None:
+def test_an_answer_reads_the_account_and_its_target_in_one_query(
+    app: Flask, client: FlaskClient, student: User, kind: str
+) -> None:
     csrf = csrf_token(client, "/weeks/1")
     raw = {"correct": typed(key_of(app, student.id, 1, "scale")), "incorrect": "12345", "invalid": "[1, 2"}[kind]
     with statements_sent(app) as sent:

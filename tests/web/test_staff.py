@@ -66,9 +66,23 @@ def build_cohort(app: Flask) -> dict[str, int]:
                                            score=0.0, credit=0.0, counted=True, mistake=mistake, parsed=parsed,
                                            created_at=moment + timedelta(minutes=k)))
                 if to_correct is not None:
-                    db.session.add(Attempt(user_id=user.id, week=1, question_id=q, variant_id=variant.id,
-                                           bank_hash="h", seed=n, raw_answer="=1+1", status="correct", score=1.0,
-                                           credit=1.0, counted=True, parsed=12.5, created_at=moment + timedelta(minutes=9)))
+                    db.session.add(
+                        Attempt(
+                            user_id=user.id,
+                            week=1,
+                            question_id=q,
+                            variant_id=variant.id,
+                            bank_hash="h",
+                            seed=n,
+                            raw_answer="=1+1",
+                            status="correct",
+                            score=1.0,
+                            credit=1.0,
+                            counted=True,
+                            parsed=12.5,
+                            created_at=moment + timedelta(minutes=9),
+                        )
+                    )
                 db.session.add(QuestionState(
                     user_id=user.id, week=1, question_id=q, variant_id=variant.id, attempts=attempts,
                     wrong=attempts - (1 if to_correct else 0), credit=credit, first_score=first,
@@ -141,7 +155,9 @@ def test_every_staff_page_opens_for_staff(app: Flask, staff_client: FlaskClient,
         ("/staff/attempts.csv?week=abc", 200),
     ],
 )
-def test_bad_input_is_never_a_server_error(staff_client: FlaskClient, cohort: dict[str, int], url: str, status: int) -> None:
+def test_bad_input_is_never_a_server_error(
+    staff_client: FlaskClient, cohort: dict[str, int], url: str, status: int
+) -> None:
     assert staff_client.get(url).status_code == status
 
 
@@ -159,7 +175,9 @@ def row_cells(html: str, email: str) -> list[str]:
     return re.findall(r"<td[^>]*>(.*?)</td>", row.group(0))
 
 
-def test_gradebook_shows_week_percent_and_solved_over_attempted(staff_client: FlaskClient, cohort: dict[str, int]) -> None:
+def test_gradebook_shows_week_percent_and_solved_over_attempted(
+    staff_client: FlaskClient, cohort: dict[str, int]
+) -> None:
     html = staff_client.get("/staff/").get_data(as_text=True)
     assert row_cells(html, "ada@uni.example")[0] == "67%<small>3/3</small>"
     assert row_cells(html, "ben@uni.example")[0] == "17%<small>1/2</small>"
@@ -276,14 +294,18 @@ def test_item_analysis_groups_wrong_answers_and_flags_a_likely_wrong_key(staff_c
     assert re.search(r"<code>7.02</code></td><td>2</td><td>2</td>", scale)
     outer = html[html.index('id="item-outer"'):html.index('id="item-count"')]
     assert "sign flipped 1" in outer
-    assert re.search(r"<code>\[\[-1, -2, -3\], \[-2, -4, -6\]\]</code></td><td>1</td><td>2</td><td>sign flipped</td>", outer)
+    assert re.search(
+        r"<code>\[\[-1, -2, -3\], \[-2, -4, -6\]\]</code></td><td>1</td><td>2</td><td>sign flipped</td>", outer
+    )
     # count: 2 of the 3 students attempting agree on 20 -- below the 3-student minimum, so no flag
     count = html[html.index('id="item-count"'):html.index('id="item-relu"')]
     assert re.search(r"<code>20</code></td><td>2</td><td>2</td>", count)
     assert '<span class="flag">' not in html
 
 
-def test_three_students_agreeing_on_one_wrong_answer_flag_the_key(app: Flask, staff_client: FlaskClient, cohort) -> None:
+def test_three_students_agreeing_on_one_wrong_answer_flag_the_key(
+    app: Flask, staff_client: FlaskClient, cohort
+) -> None:
     with app.app_context():
         ada = db.session.get(User, cohort["ada"])
         variant = db.session.scalar(db.select(Variant).where(Variant.user_id == ada.id, Variant.question_id == "count"))

@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pytest
 
-
 from ._util import SEEDS, complex_step_gradient, draw_variant, load_week, question, sigmoid, solve_with
 
 BANK_FILE = "week01-ml-basics.yaml"
@@ -30,7 +29,7 @@ def test_bank_loads_without_any_problem():
 
 
 def mse_by_loop(p):
-    return sum((p["w"] * xi + p["b"] - yi) ** 2 for xi, yi in zip(p["x"], p["y"])) / len(p["x"])
+    return sum((p["w"] * xi + p["b"] - yi) ** 2 for xi, yi in zip(p["x"], p["y"], strict=True)) / len(p["x"])
 
 
 def least_squares_by_polyfit(p):
@@ -40,19 +39,19 @@ def least_squares_by_polyfit(p):
 
 def gd_step_by_example_loop(p):
     grad = np.zeros(2)
-    for xi, yi in zip(p["X"], p["y"]):
+    for xi, yi in zip(p["X"], p["y"], strict=True):
         grad += 2 * (xi @ p["w"] - yi) * xi / len(p["y"])
     return p["w"] - p["lr"] * grad
 
 
 def probability_by_odds(p):
-    odds = math.exp(sum(wi * xi for wi, xi in zip(p["w"], p["x"])) + p["b"])
+    odds = math.exp(sum(wi * xi for wi, xi in zip(p["w"], p["x"], strict=True)) + p["b"])
     return odds / (1 + odds)
 
 
 def cross_entropy_by_cases(p):
     total = 0.0
-    for pi, yi in zip(p["p"], p["y"]):
+    for pi, yi in zip(p["p"], p["y"], strict=True):
         total += -math.log(pi) if yi == 1 else -math.log(1 - pi)
     return total / len(p["p"])
 

@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pytest
 
-
 from ._util import SEEDS, complex_step_gradient, draw_variant, load_week, question, sigmoid, solve_with
 
 BANK_FILE = "week02-backprop.yaml"

@@ -69,7 +69,7 @@ def grad_b1_by_unit(p):
 
 def parameter_count_by_shapes(p):
     sizes = [p["d0"], p["d1"], p["d2"], p["d3"]]
-    shapes = [(k, m) for m, k in zip(sizes, sizes[1:])] + [(k,) for k in sizes[1:]]
+    shapes = [(k, m) for m, k in zip(sizes, sizes[1:], strict=False)] + [(k,) for k in sizes[1:]]
     return sum(int(np.prod(shape)) for shape in shapes)
 
 

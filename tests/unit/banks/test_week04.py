@@ -6,8 +6,8 @@ import statistics
 
 import numpy as np
 import pytest
-from ._util import SEEDS, complex_step_gradient, draw_variant, load_week, question, solve_with
 
+from ._util import SEEDS, complex_step_gradient, draw_variant, load_week, question, solve_with
 
 BANK_FILE = "week04-losses-activations.yaml"
 
@@ -88,7 +88,9 @@ def init_scales_by_variance(p):
 
 def standardized_by_statistics(p):
     columns = p["X"].T
-    return np.array([(xn - statistics.fmean(c)) / statistics.pstdev(c) for xn, c in zip(p["x_new"], columns)])
+    return np.array(
+        [(xn - statistics.fmean(c)) / statistics.pstdev(c) for xn, c in zip(p["x_new"], columns, strict=True)]
+    )
 
 
 INDEPENDENT_ROUTES = {

@@ -5,8 +5,8 @@ import itertools
 
 import numpy as np
 import pytest
-from ._util import SEEDS, complex_step_gradient, draw_variant, load_week, question, solve_with
 
+from ._util import SEEDS, complex_step_gradient, draw_variant, load_week, question, solve_with
 
 BANK_FILE = "week05-regularization.yaml"
 
@@ -45,7 +45,7 @@ def weight_decay_by_gradient(p):
 
 
 def dropout_by_loop(p):
-    return np.array([hi / p["p"] if kept else 0.0 for hi, kept in zip(p["h"], p["m"])])
+    return np.array([hi / p["p"] if kept else 0.0 for hi, kept in zip(p["h"], p["m"], strict=True)])
 
 
 def dropout_variance_by_enumeration(p):
@@ -54,7 +54,7 @@ def dropout_variance_by_enumeration(p):
     outcomes = []
     for mask in itertools.product((0, 1), repeat=3):
         probability = np.prod([keep if m else 1 - keep for m in mask])
-        z = sum(wi * m * hi / keep for wi, m, hi in zip(w, mask, h))
+        z = sum(wi * m * hi / keep for wi, m, hi in zip(w, mask, h, strict=True))
         outcomes.append((probability, z))
     mean = sum(pr * z for pr, z in outcomes)
     return sum(pr * (z - mean) ** 2 for pr, z in outcomes)

@@ -6,8 +6,8 @@ import statistics
 
 import numpy as np
 import pytest
-from ._util import SEEDS, complex_step_gradient, draw_variant, load_week, question, solve_with
 
+from ._util import SEEDS, complex_step_gradient, draw_variant, load_week, question, solve_with
 
 BANK_FILE = "week06-optimization.yaml"
 

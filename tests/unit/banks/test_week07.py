@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
-
 from ._util import SEEDS, complex_step_gradient, draw_variant, load_week, question, solve_with
 
 BANK_FILE = "week07-cnn.yaml"

@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pytest
 
-
 from ._util import SEEDS, complex_step_gradient, draw_variant, load_week, question, solve_with
 
 BANK_FILE = "week08-rnn.yaml"
@@ -73,10 +72,10 @@ def gru_by_formula(p):
 
 
 def jacobian_by_index_sums(p):
-    """d h3_i / d h0_l as the sum over every path i <- j <- k <- l through the three steps."""
+    """d h3_i / d h0_m as the sum over every path i <- j <- k <- m through the three steps."""
     W, (h1, h2, h3) = p["W"], (p["h1"], p["h2"], p["h3"])
-    return [[sum((1 - h3[i] ** 2) * W[i][j] * (1 - h2[j] ** 2) * W[j][k] * (1 - h1[k] ** 2) * W[k][l]
-                 for j in range(2) for k in range(2)) for l in range(2)] for i in range(2)]
+    return [[sum((1 - h3[i] ** 2) * W[i][j] * (1 - h2[j] ** 2) * W[j][k] * (1 - h1[k] ** 2) * W[k][m]
+                 for j in range(2) for k in range(2)) for m in range(2)] for i in range(2)]
 
 
 def vanishing_steps_by_repeated_product(p):

@@ -7,7 +7,6 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-
 from ._util import SEEDS, draw_variant, load_week, question, solve_with
 
 BANK_FILE = "week09-nlp.yaml"
@@ -45,7 +44,7 @@ def perplexity_from_bits(p):
 
 
 def cosine_by_angle_sums(p):
-    dot = sum(x * y for x, y in zip(p["a"], p["b"]))
+    dot = sum(x * y for x, y in zip(p["a"], p["b"], strict=True))
     return dot / math.sqrt(sum(x * x for x in p["a"]) * sum(y * y for y in p["b"]))
 
 
@@ -55,14 +54,18 @@ def softmax_without_shift(scores):
 
 
 def attention_weights_by_loops(p):
-    return softmax_without_shift([sum(k * q for k, q in zip(key, p["q"])) / math.sqrt(4) for key in p["K"]])
+    return softmax_without_shift(
+        [sum(k * q for k, q in zip(key, p["q"], strict=True)) / math.sqrt(4) for key in p["K"]]
+    )
 
 
 def attention_output_by_loops(p):
     rows = []
     for query in p["Q"]:
-        weights = softmax_without_shift([sum(k * q for k, q in zip(key, query)) / math.sqrt(4) for key in p["K"]])
-        rows.append([sum(w * value[c] for w, value in zip(weights, p["V"])) for c in range(3)])
+        weights = softmax_without_shift(
+            [sum(k * q for k, q in zip(key, query, strict=True)) / math.sqrt(4) for key in p["K"]]
+        )
+        rows.append([sum(w * value[c] for w, value in zip(weights, p["V"], strict=True)) for c in range(3)])
     return rows
 
 

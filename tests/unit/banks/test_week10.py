@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pytest
 
-
 from ._util import SEEDS, complex_step_gradient, draw_variant, load_week, question, solve_with
 
 BANK_FILE = "week10-gnn.yaml"
@@ -34,7 +33,7 @@ def test_bank_loads_without_any_problem():
 
 def neighbour_sets(edges) -> list[set[int]]:
     neighbours: list[set[int]] = [set() for _ in range(4)]
-    for (i, j), present in zip(EDGE_PAIRS, edges):
+    for (i, j), present in zip(EDGE_PAIRS, edges, strict=True):
         if present:
             neighbours[i].add(j)
             neighbours[j].add(i)
@@ -73,7 +72,7 @@ def mean_of_neighbour_rows(p):
 
 def laplacian_energy_by_incidence(p):
     # L = B B^T for the oriented incidence matrix B, so x^T L x = |B^T x|^2
-    present = [pair for pair, e in zip(EDGE_PAIRS, p["edges"]) if e]
+    present = [pair for pair, e in zip(EDGE_PAIRS, p["edges"], strict=True) if e]
     incidence = np.zeros((4, len(present)))
     for column, (i, j) in enumerate(present):
         incidence[i, column], incidence[j, column] = 1, -1

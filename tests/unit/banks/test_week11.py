@@ -7,7 +7,6 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-
 from ._util import SEEDS, complex_step_gradient, draw_variant, load_week, question, solve_with
 
 BANK_FILE = "week11-autoencoders.yaml"
@@ -34,7 +33,7 @@ def test_bank_loads_without_any_problem():
 def gaussian_kl_by_quadrature(mu, logvar) -> float:
     """KL(N(mu, diag e^logvar) || N(0, I)) as a sum of 1-D integrals of q log(q/p) on a fine grid."""
     total = 0.0
-    for m, lv in zip(mu, logvar):
+    for m, lv in zip(mu, logvar, strict=True):
         sigma = math.exp(lv / 2)
         z, dz = np.linspace(m - 12 * sigma, m + 12 * sigma, 40001, retstep=True)
         log_q = -0.5 * ((z - m) / sigma) ** 2 - math.log(sigma * math.sqrt(2 * math.pi))
@@ -65,7 +64,7 @@ def kl_by_quadrature(p):
 
 
 def sample_by_scalar_loop(p):
-    return np.array([m + math.exp(lv / 2) * e for m, lv, e in zip(p["mu"], p["logvar"], p["eps"])])
+    return np.array([m + math.exp(lv / 2) * e for m, lv, e in zip(p["mu"], p["logvar"], p["eps"], strict=True)])
 
 
 def reparameterization_gradient_by_complex_step(p):
@@ -76,7 +75,7 @@ def reparameterization_gradient_by_complex_step(p):
 
 
 def elbo_by_cases_and_quadrature(p):
-    log_lik = sum(math.log(pj) if xj == 1 else math.log(1 - pj) for xj, pj in zip(p["x"], p["p"]))
+    log_lik = sum(math.log(pj) if xj == 1 else math.log(1 - pj) for xj, pj in zip(p["x"], p["p"], strict=True))
     return log_lik - gaussian_kl_by_quadrature(p["mu"], p["logvar"])
 
 

@@ -7,7 +7,6 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-
 from ._util import SEEDS, complex_step_gradient, draw_variant, load_week, question, solve_with
 
 BANK_FILE = "week12-gans.yaml"
@@ -35,7 +34,7 @@ def discriminator_loss_as_six_label_bce(p):
     # L_D is twice the mean binary cross-entropy over all six labelled examples
     outputs = list(p["d_real"]) + list(p["d_fake"])
     labels = [1] * len(p["d_real"]) + [0] * len(p["d_fake"])
-    bce = [-(y * math.log(d) + (1 - y) * math.log(1 - d)) for y, d in zip(labels, outputs)]
+    bce = [-(y * math.log(d) + (1 - y) * math.log(1 - d)) for y, d in zip(labels, outputs, strict=True)]
     return 2 * sum(bce) / len(bce)
 
 
@@ -52,7 +51,7 @@ def best_discriminator_by_search(p):
     data = p["p_counts"] / p["p_counts"].sum()
     model = p["q_counts"] / p["q_counts"].sum()
     best = []
-    for pd, pg in zip(data, model):
+    for pd, pg in zip(data, model, strict=True):
         low, high = 1e-12, 1 - 1e-12
         for _ in range(200):
             left, right = low + (high - low) / 3, high - (high - low) / 3
@@ -69,7 +68,8 @@ def js_from_the_value_at_the_optimal_discriminator(p):
     data = [Fraction(int(c), int(p["p_counts"].sum())) for c in p["p_counts"]]
     model = [Fraction(int(c), int(p["q_counts"].sum())) for c in p["q_counts"]]
     value = sum(
-        float(pd) * math.log(pd / (pd + pg)) + float(pg) * math.log(pg / (pd + pg)) for pd, pg in zip(data, model)
+        float(pd) * math.log(pd / (pd + pg)) + float(pg) * math.log(pg / (pd + pg))
+        for pd, pg in zip(data, model, strict=True)
     )
     return (value + math.log(4)) / 2
 
@@ -88,7 +88,7 @@ def triplet_gradient_by_complex_step(p):
 
 def contrastive_loss_pair_by_pair(p):
     total = 0.0
-    for u, v, similar in zip(p["left"], p["right"], p["y"]):
+    for u, v, similar in zip(p["left"], p["right"], p["y"], strict=True):
         d = math.dist(u, v)
         total += 0.5 * d**2 if similar == 1 else 0.5 * max(0.0, p["margin"] - d) ** 2
     return total
