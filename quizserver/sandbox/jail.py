@@ -123,11 +123,13 @@ def command(inner: Sequence[str], environment: Mapping[str, str]) -> list[str]:
             "--cap-drop", "ALL", "--uid", str(JAIL_ID), "--gid", str(JAIL_ID), "--hostname", "sandbox"]
     if "--disable-userns" in features:
         jail.append("--disable-userns")  # no nested user namespaces: less of the kernel within reach
-    jail += _mount_arguments(mounts)
     jail += ["--proc", "/proc", "--dev", "/dev"]
     if "--size" in features:
         jail += ["--size", str(JAIL_TMP_BYTES)]
-    jail += ["--tmpfs", JAIL_TMP, "--remount-ro", "/", "--chdir", JAIL_TMP, "--clearenv"]
+    # the private /tmp first: a project that lives under /tmp is then bound on top of it, not hidden by it
+    jail += ["--tmpfs", JAIL_TMP]
+    jail += _mount_arguments(mounts)
+    jail += ["--remount-ro", "/", "--chdir", JAIL_TMP, "--clearenv"]
     for name, value in environment.items():
         jail += ["--setenv", name, value]
     jail += ["--", *inner]
@@ -137,9 +139,9 @@ def command(inner: Sequence[str], environment: Mapping[str, str]) -> list[str]:
     # Its own PID namespace, because a parent-death signal cannot cross from root (without capabilities,
     # as bwrap leaves itself) to uid 65534: when its init dies with bwrap, the kernel kills all within.
     staging = [bwrap, "--unshare-pid", "--die-with-parent",
-               *_mount_arguments([*mounts, ("bind", bwrap), ("bind", setpriv)]),
                # the unprivileged bwrap may mount a new /proc only where a full one is visible
-               "--bind", "/proc", "/proc", "--dev", "/dev", "--tmpfs", JAIL_TMP, "--",
+               "--bind", "/proc", "/proc", "--dev", "/dev", "--tmpfs", JAIL_TMP,
+               *_mount_arguments([*mounts, ("bind", bwrap), ("bind", setpriv)]), "--",
                setpriv, f"--reuid={JAIL_ID}", f"--regid={JAIL_ID}", "--clear-groups", "--"]
     return staging + jail
 
