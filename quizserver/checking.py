@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -13,7 +13,7 @@ import click
 
 from .bank import Problem, Question, bank_paths, load_banks
 from .bank.pool import DEFAULT_POOL_SIZE, pool_seeds
-from .bank.verify import question_seeds, verify_bank
+from .bank.verify import VariantCounts, question_seeds, verify_bank
 from .sandbox import Runner
 
 RANDOM_VARIANTS = 20
@@ -25,6 +25,7 @@ class CheckResult:
     banks: int
     questions: int
     random_seed: int | None = None  # the base of the random draws, to repeat them
+    counts: VariantCounts = field(default_factory=VariantCounts)
 
     @property
     def errors(self) -> list[Problem]:
@@ -42,7 +43,7 @@ class CheckResult:
         verdict = "ok" if self.ok else "FAILED"
         return (
             f"{verdict}: {self.banks} banks, {self.questions} questions, "
-            f"{len(self.errors)} errors, {len(self.warnings)} warnings"
+            f"{len(self.errors)} errors, {len(self.warnings)} warnings; {self.counts.summary()}"
         )
 
 
@@ -63,6 +64,7 @@ def check_paths(
         return CheckResult([Problem(shown, 1, "no bank files (*.yaml, *.yml) found")], 0, 0)
     banks, problems = load_banks(files)
     questions = sum(len(b.questions) for b in banks)
+    counts = VariantCounts()
     base = seed if seed is not None else secrets.randbelow(2**31)
     if (variants > 0 or random_variants > 0) and banks:
         with click.progressbar(
@@ -74,9 +76,11 @@ def check_paths(
                 def seeds(question: Question, week: int = bank.week) -> list[int]:
                     return pool_seeds(week, question.id, variants) + question_seeds(base, question, random_variants)
 
-                problems += verify_bank(bank, variants=0, seeds=seeds, runner=runner, progress=lambda _: bar.update(1))
+                problems += verify_bank(
+                    bank, seeds=seeds, runner=runner, progress=lambda _: bar.update(1), counts=counts
+                )
     problems.sort(key=lambda p: (p.path, p.line))
-    return CheckResult(problems, len(banks), questions, base if random_variants else None)
+    return CheckResult(problems, len(banks), questions, base if random_variants else None, counts)
 
 
 class _Null(io.StringIO):  # a StringIO is a TextIO, the stream click's stubs ask for

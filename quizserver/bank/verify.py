@@ -61,6 +61,23 @@ class Verification:
         return len(self.generated.failures) + len(self.failed_checks)
 
 
+@dataclass
+class VariantCounts:
+    """How many variants ran, failed (to run or a check) and were not run, over many questions."""
+
+    ran: int = 0
+    failed: int = 0
+    not_run: int = 0
+
+    def add(self, verification: Verification) -> None:
+        self.ran += verification.generated.ran
+        self.failed += verification.failed
+        self.not_run += verification.generated.not_run
+
+    def summary(self) -> str:
+        return f"{self.ran + self.not_run} variants: {self.ran} ran, {self.failed} failed, {self.not_run} not run"
+
+
 def generate_samples(question: Question, seeds: list[int], runner: Runner) -> Generated:
     """One sandbox round trip for all seeds; a question without code gives empty names for each."""
     if not question.has_code:
@@ -88,15 +105,20 @@ def verify_bank(
     runner: Runner | None = None,
     progress: Callable[[Question], None] | None = None,
     seeds: Callable[[Question], list[int]] | None = None,
+    counts: VariantCounts | None = None,
 ) -> list[Problem]:
-    """Verify every question for `variants` seeds drawn from `seed`, or for the seeds `seeds` gives."""
+    """Verify every question for `variants` seeds drawn from `seed`, or for the seeds `seeds` gives;
+    `counts` adds up the variants that ran, failed and were not run."""
     runner = runner or get_runner()
     problems: list[Problem] = []
     for question in bank.questions:
         chosen: list[int] = []
         if question.has_code:
             chosen = seeds(question) if seeds is not None else question_seeds(seed, question, variants)
-        problems += verify_seeds(bank, question, chosen, runner).problems
+        verification = verify_seeds(bank, question, chosen, runner)
+        problems += verification.problems
+        if counts is not None:
+            counts.add(verification)
         if progress:
             progress(question)
     return problems

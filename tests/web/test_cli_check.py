@@ -67,7 +67,10 @@ def test_the_gradient_fixture_passes_with_many_variants(bare_app: Flask) -> None
     result = _check(bare_app, str(GRADIENT_BANK.parent), "--variants", "60", "--seed", "3")
     assert result.exit_code == 0, result.output
     assert "Sampling 60 variants per question" in result.stderr
-    assert result.stderr.splitlines()[-1] == "ok: 1 banks, 2 questions, 0 errors, 0 warnings"
+    # 60 pool seeds and 20 random ones per question
+    assert result.stderr.splitlines()[-1] == (
+        "ok: 1 banks, 2 questions, 0 errors, 0 warnings; 160 variants: 160 ran, 0 failed, 0 not run"
+    )
 
 
 def test_a_negated_gradient_key_fails_naming_file_line_and_question(bare_app: Flask, tmp_path: Path) -> None:
