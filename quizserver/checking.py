@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import io
+import json
 import secrets
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
 from .bank import Problem, Question, bank_paths, load_banks
-from .bank.pool import DEFAULT_POOL_SIZE, pool_seeds
-from .bank.verify import VariantCounts, question_seeds, verify_bank
+from .bank.pool import DEFAULT_POOL_SIZE, answer_key, pool_seeds
+from .bank.verify import VariantCounts, explain_variant, question_seeds, verify_bank
+from .grading import format_answer
+from .render import substitute
 from .sandbox import Runner
 
 RANDOM_VARIANTS = 20
@@ -81,6 +85,72 @@ def check_paths(
                 )
     problems.sort(key=lambda p: (p.path, p.line))
     return CheckResult(problems, len(banks), questions, base if random_variants else None, counts)
+
+
+class ExplainError(Exception):
+    """The question to explain cannot be found, or is ambiguous; the message says which."""
+
+
+@dataclass(frozen=True)
+class Explanation:
+    lines: list[str]
+    ok: bool  # every check passed for this variant
+
+
+def explain_paths(
+    paths: Sequence[str | Path], seed: int, question_id: str, *, runner: Runner | None = None
+) -> Explanation:
+    """One variant of one question under `paths`, as an author debugs it: its text with the numbers
+    filled in, its parameters and names at full precision, its key, and every check's verdict."""
+    banks, _ = load_banks(bank_paths(paths))
+    found = [(bank, q) for bank in banks for q in bank.questions if q.id == question_id]
+    if not found:
+        raise ExplainError(f"no question {question_id!r} in a bank that loads (run `quiz check` for problems)")
+    if len(found) > 1:
+        raise ExplainError(f"question {question_id!r} is in {', '.join(b.path for b, _ in found)}: give one file")
+    bank, question = found[0]
+    explained = explain_variant(bank, question, seed, runner)
+    lines = [f"{bank.path}:{question.line}: {question.id}, variant seed {seed}"]
+    sample = explained.sample
+    if sample is not None:
+        names = {**sample.params, **sample.names}
+        lines += ["", "Text (numbers as the page shows them):", *_indented(_filled(question.text, names))]
+        for choice in question.choices:
+            mark = "correct" if choice.correct else "wrong"
+            lines.append(f"  ({choice.id}, {mark}) {_filled(choice.text, names)}")
+        lines += ["", "Parameters:", *(f"  {name} = {_full(value)}" for name, value in sample.params.items())]
+        computed = {name: value for name, value in sample.names.items() if name not in sample.params}
+        if computed:
+            lines += ["", "Solution names:", *(f"  {name} = {_full(value)}" for name, value in computed.items())]
+        key = answer_key(question, sample.names)
+        lines += ["", f"Key: {_shown(key)}   (exactly: {_full(key)})"]
+    lines += ["", "Checks:"]
+    lines += [f"  {'ok  ' if o.passed else 'FAIL'}  {o.check}" + (f": {o.detail}" if o.detail else "")
+              for o in explained.outcomes]  # fmt: skip
+    lines += [f"  {'FAIL' if p.severity == 'error' else 'warn'}  {p}" for p in explained.problems]
+    return Explanation(lines, explained.ok)
+
+
+def _filled(template: str, names: dict[str, Any]) -> str:
+    try:
+        return substitute(template, names)
+    except (KeyError, TypeError, ValueError) as exc:
+        return f"(cannot be shown: {exc!r})"
+
+
+def _indented(text: str) -> list[str]:
+    return textwrap.indent(text.rstrip("\n"), "  ").splitlines()
+
+
+def _shown(value: Any) -> str:
+    try:
+        return format_answer(value)
+    except (TypeError, ValueError):
+        return _full(value)
+
+
+def _full(value: Any) -> str:
+    return json.dumps(value)
 
 
 class _Null(io.StringIO):  # a StringIO is a TextIO, the stream click's stubs ask for

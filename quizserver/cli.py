@@ -26,11 +26,23 @@ def _default_paths(paths: tuple[str, ...]) -> list[str]:
               help="Random variants verified per question as well.")
 @click.option("--seed", default=None, type=int, help="Base seed of the random variants (printed; repeats a run).")
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as a JSON list.")
+@click.option("--explain", nargs=2, type=(click.IntRange(0, 2**31 - 1), str), default=None,
+              metavar="SEED QUESTION",
+              help="Show one variant (a seed from a message) of QUESTION: its text, values, key and every check.")
 def check_command(
-    paths: tuple[str, ...], variants: int | None, random_variants: int, seed: int | None, as_json: bool
+    paths: tuple[str, ...], variants: int | None, random_variants: int, seed: int | None, as_json: bool,
+    explain: tuple[int, str] | None,
 ) -> None:
     """Validate banks and verify their answer keys; exit 1 on any error."""
-    from .checking import check_paths
+    from .checking import ExplainError, check_paths, explain_paths
+
+    if explain is not None:
+        try:
+            explanation = explain_paths(_default_paths(paths), *explain)
+        except ExplainError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo("\n".join(explanation.lines))
+        sys.exit(0 if explanation.ok else 1)
 
     size = variants if variants is not None else current_app.config["QUIZ"]["POOL_VARIANTS"]
     # the bar and the summary go to stderr, so stdout stays a clean list (or JSON) for editors and CI

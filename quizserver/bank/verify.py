@@ -5,15 +5,18 @@ Pure (no Flask): author code runs only inside the sandbox runner.
 from __future__ import annotations
 
 import ast
+import math
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from quizserver.grading import Status, format_answer, grade
+from quizserver.grading import Status, Tolerance, format_answer, format_number, grade, within
 from quizserver.render import placeholder_names
 from quizserver.sandbox import AuthorError, Runner, get_runner
+from quizserver.sandbox.rounding import round_to_shown
 
 from .model import Bank, Problem, Question
 
@@ -22,6 +25,10 @@ PERTURBATIONS = (
     ("scaled by 1.1", lambda k: k * 1.1),
     ("with its sign flipped", lambda k: -k),
 )
+# random roundings tried per variant on top of the plain one: a student may round other steps than the code names
+ROUNDING_TRIALS = 3
+VARIETY_MIN_KEYS = 20  # fewer distinct keys than this and students share answers
+SEEDS_LISTED = 5
 
 
 @dataclass(frozen=True)
@@ -51,10 +58,20 @@ class Generated:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """One check's verdict on one variant, for `quiz check --explain`."""
+
+    check: str
+    passed: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class Verification:
     problems: list[Problem]
     generated: Generated
     failed_checks: frozenset[int] = frozenset()  # seeds that ran but failed a check
+    outcomes: dict[int, list[Outcome]] = field(default_factory=dict)  # per seed, when traced
 
     @property
     def failed(self) -> int:
@@ -76,6 +93,30 @@ class VariantCounts:
 
     def summary(self) -> str:
         return f"{self.ran + self.not_run} variants: {self.ran} ran, {self.failed} failed, {self.not_run} not run"
+
+
+@dataclass(frozen=True)
+class Explained:
+    """One variant of a question and every check's verdict on it, for `quiz check --explain`."""
+
+    seed: int
+    sample: Sample | None  # None when the code failed for this seed
+    outcomes: list[Outcome]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return self.sample is not None and all(o.passed for o in self.outcomes) and not any(
+            p.severity == "error" for p in self.problems
+        )
+
+
+def explain_variant(bank: Bank, question: Question, seed: int, runner: Runner | None = None) -> Explained:
+    """Run every check on the variant of `seed` alone and keep each verdict."""
+    verification = verify_seeds(bank, question, [seed], runner or get_runner(), trace=True)
+    samples = verification.generated.samples
+    return Explained(seed, samples[0] if samples else None, verification.outcomes.get(seed, []),
+                     verification.problems)  # fmt: skip
 
 
 def generate_samples(question: Question, seeds: list[int], runner: Runner) -> Generated:
@@ -131,11 +172,14 @@ def verify_question(
     return verify_seeds(bank, question, seeds, runner).problems
 
 
-def verify_seeds(bank: Bank, question: Question, seeds: list[int], runner: Runner) -> Verification:
+def verify_seeds(
+    bank: Bank, question: Question, seeds: list[int], runner: Runner, *, trace: bool = False
+) -> Verification:
     """Run the question's code for every seed and check each variant as a student would meet it:
     placeholders resolve, the key is well formed, the shown key grades correct, classic mistakes
-    grade wrong, and `check:` agrees. Any problem names the seed and the file line."""
-    report = _Reporter(bank, question)
+    grade wrong, `check:` agrees, a careful student who rounds to 4 digits is marked right, and the
+    keys vary. Any problem names the seed and the file line; `trace` keeps every check's verdict per seed."""
+    report = _Reporter(bank, question, trace)
     if not question.has_code:
         _check_placeholders(report, question, {}, seed=None)
         return Verification(report.problems, Generated([Sample(s, {}, {}) for s in seeds], []))
@@ -153,10 +197,10 @@ def verify_seeds(bank: Bank, question: Question, seeds: list[int], runner: Runne
         else:
             report.at(question.line_of("solution"), f"variants were not run ({counts})")
     if not samples:
-        return Verification(report.problems, generated)
+        return Verification(report.problems, generated, outcomes=report.outcomes)
 
     verification = _verify_samples(report, question, samples, runner)
-    return Verification(verification, generated, frozenset(report.failed))
+    return Verification(verification, generated, frozenset(report.failed), report.outcomes)
 
 
 def _verify_samples(report: _Reporter, question: Question, samples: list[Sample], runner: Runner) -> list[Problem]:
@@ -171,15 +215,23 @@ def _verify_samples(report: _Reporter, question: Question, samples: list[Sample]
     _check_self_consistency(report, question, samples, keys)
     if question.check is not None:
         _check_numerically(report, question, samples, keys, runner)
+    _check_rounding(report, question, samples, keys, runner)
+    _check_variety(report, question, keys)
     return report.problems
 
 
 class _Reporter:
-    def __init__(self, bank: Bank, question: Question) -> None:
+    def __init__(self, bank: Bank, question: Question, trace: bool = False) -> None:
         self.bank = bank
         self.question = question
         self.problems: list[Problem] = []
         self.failed: set[int] = set()  # seeds whose variant failed a check
+        self.trace = trace
+        self.outcomes: dict[int, list[Outcome]] = {}
+
+    def outcome(self, seed: int, check: str, passed: bool, detail: str = "") -> None:
+        if self.trace:
+            self.outcomes.setdefault(seed, []).append(Outcome(check, passed, detail))
 
     def error(self, key: str, message: str, severity: str = "error") -> None:
         line = self.question.line_of(key)
@@ -202,8 +254,11 @@ def _check_placeholders(report: _Reporter, question: Question, names: dict[str, 
             where = f" (seed {seed})" if seed is not None else ""
             if seed is not None:
                 report.failed.add(seed)
+                report.outcome(seed, "every {{ name }} resolves", False, f"{{{{ {missing[0]} }}}} in {key}")
             report.error(key, f"{{{{ {missing[0]} }}}} in {key} does not resolve{where}")
             return False
+    if seed is not None:
+        report.outcome(seed, "every {{ name }} resolves", True)
     return True
 
 
@@ -217,6 +272,7 @@ def _check_answers(report: _Reporter, question: Question, samples: list[Sample])
     for sample in samples:
         raw = sample.names.get("answer")
         report.failed.add(sample.seed)  # until it passes every check below
+        report.outcome(sample.seed, "the key is a well-formed answer", False)  # replaced below once it passes
         try:
             key = np.asarray(raw, dtype=float)
         except (TypeError, ValueError):
@@ -246,6 +302,8 @@ def _check_answers(report: _Reporter, question: Question, samples: list[Sample])
             )
             return None
         report.failed.discard(sample.seed)
+        if report.trace:
+            report.outcomes[sample.seed][-1] = Outcome("the key is a well-formed answer", True)
         keys.append(key)
     return keys
 
@@ -259,7 +317,9 @@ def _check_self_consistency(
     for sample, key in zip(samples, keys, strict=True):
         raw_key = sample.names["answer"]
         shown = format_answer(raw_key)
-        if grade(spec, raw_key, shown).status is not Status.CORRECT:
+        shown_correct = grade(spec, raw_key, shown).status is Status.CORRECT
+        report.outcome(sample.seed, "the key as shown (4 significant digits) grades correct", shown_correct, shown)
+        if not shown_correct:
             report.failed.add(sample.seed)
             if "shown" not in reported:
                 reported.add("shown")
@@ -279,7 +339,9 @@ def _check_self_consistency(
             wrong = perturb(key)
             if np.allclose(wrong, key, rtol=0, atol=1e-12):
                 continue
-            if grade(spec, raw_key, format_answer(wrong.tolist())).status is Status.CORRECT:
+            accepted = grade(spec, raw_key, format_answer(wrong.tolist())).status is Status.CORRECT
+            report.outcome(sample.seed, f"the key {label} grades wrong", not accepted)
+            if accepted:
                 report.failed.add(sample.seed)
                 if label in reported:
                     continue
@@ -290,7 +352,9 @@ def _check_self_consistency(
                     "loose to tell this classic mistake apart",
                 )
         if key.ndim == 2 and key.shape[0] == key.shape[1] and not np.allclose(key, key.T):
-            if grade(spec, raw_key, format_answer(key.T.tolist())).status is Status.CORRECT:
+            accepted = grade(spec, raw_key, format_answer(key.T.tolist())).status is Status.CORRECT
+            report.outcome(sample.seed, "the key transposed grades wrong", not accepted)
+            if accepted:
                 report.failed.add(sample.seed)
                 if "T" in reported:
                     continue
@@ -341,6 +405,8 @@ def _check_numerically(
             return
         excess = np.abs(key - ref) - (check.atol + check.rtol * np.abs(ref))
         index = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()
+        report.outcome(sample.seed, f"{what} agrees with the key", not excess[index] > 0,
+                       f"it gives {format_answer(ref.tolist())}")  # fmt: skip
         if not excess[index] > 0:
             report.failed.discard(sample.seed)
         if excess[index] > 0 and (worst is None or excess[index] > worst[0]):
@@ -353,6 +419,156 @@ def _check_numerically(
     if worst is not None:
         failing = "gradient check failed" if check.gradient_of else "equals check failed"
         report.at(answer_line(question), f"{failing}: {worst[1]}")
+
+
+def _check_rounding(
+    report: _Reporter, question: Question, samples: list[Sample], keys: list[np.ndarray], runner: Runner
+) -> None:
+    """A careful student works from the values as shown and writes every step down to 4 significant
+    digits; the key must not move beyond its tolerance when computed that way."""
+    # a key that already failed a check would only repeat that failure here
+    checked = [(sample, key) for sample, key in zip(samples, keys, strict=True) if sample.seed not in report.failed]
+    if not question.solution or not checked:
+        return
+    samples, keys = [sample for sample, _ in checked], [key for _, key in checked]
+    variants = [(sample.seed, sample.params) for sample in samples]
+    results = runner.careful_answers(question.solution, variants, ROUNDING_TRIALS)
+    misses: list[_Miss] = []
+    not_run: list[tuple[int, AuthorError]] = []
+    for sample, key, answers in zip(samples, keys, results, strict=True):
+        if isinstance(answers, AuthorError):
+            not_run.append((sample.seed, answers))
+            report.outcome(sample.seed, "a careful student (4 significant digits) is marked right", False,
+                           f"could not run: {answers.message}")  # fmt: skip
+            continue
+        miss = _worst_careful_answer(question, sample.seed, key, answers)
+        if report.trace:
+            detail = f"from the shown values, rounding every step: {_shown_or_raw(answers[0])}"
+            if miss is not None:
+                detail += f"; {miss.describe()}"
+            report.outcome(sample.seed, "a careful student (4 significant digits) is marked right", miss is None,
+                           detail)  # fmt: skip
+        if miss is not None:
+            report.failed.add(sample.seed)
+            misses.append(miss)
+    if not_run:
+        seed, error = not_run[0]
+        report.warning(
+            "solution",
+            f"the rounding check could not run in {len(not_run)} of {len(samples)} variants: {error.message} "
+            f"(first seed {seed})",
+        )
+    if misses:
+        line = question.line_of("tolerance") if "tolerance" in dict(question.lines) else answer_line(question)
+        report.at(line, _rounding_message(question, misses, len(samples)))
+
+
+def _shown_or_raw(value: Any) -> str:
+    try:
+        return format_answer(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+@dataclass(frozen=True)
+class _Miss:
+    """The worst entry of one variant a careful student gets wrong."""
+
+    seed: int
+    entry: str
+    key: float
+    careful: float
+    ratio: float  # the miss over the tolerance; above 1 is wrong
+    atol_needed: float  # the atol that would have covered it
+    plain: bool  # from the plain rounding, not a random one
+
+    def describe(self) -> str:
+        how = "rounding every step to 4 significant digits" if self.plain else (
+            "with rounding errors of up to half a unit in the 4th significant digit at each step")
+        return f"{self.entry} = {format_number(self.key)} but from the values as shown, {how}, it comes out " \
+               f"{format_number(self.careful)}"
+
+
+def _worst_careful_answer(question: Question, seed: int, key: np.ndarray, answers: list[Any]) -> _Miss | None:
+    """The plain rounding's miss when it has one (an author can redo it by hand), else the worst random one;
+    its atol_needed covers every run."""
+    tolerance = Tolerance(rtol=0.0, atol=0.0) if question.type == "integer" else question.tolerance
+    misses: list[_Miss] = []
+    needed = 0.0
+    for trial, answer in enumerate(answers):
+        try:
+            typed = round_to_shown(answer)
+        except (TypeError, ValueError):
+            typed = np.full(key.shape, np.nan)
+        if typed.shape != key.shape:
+            misses.append(_Miss(seed, "answer", float("nan"), float("nan"), math.inf, math.inf, trial == 0))
+            continue
+        if question.type == "integer":
+            typed = np.round(typed)
+        if np.all(within(typed, key, tolerance)):
+            continue
+        with np.errstate(all="ignore"):  # an integer key has no tolerance; a nan misses by nan
+            miss = np.where(np.isfinite(typed), np.abs(typed - key), np.inf)
+            ratio = miss / (tolerance.atol + tolerance.rtol * np.abs(key))
+        needed = max(needed, float(np.max(miss - tolerance.rtol * np.abs(key))))
+        index = np.unravel_index(int(np.argmax(ratio)), ratio.shape) if ratio.ndim else ()
+        entry = f"answer[{', '.join(map(str, index))}]" if index else "answer"
+        misses.append(_Miss(seed, entry, float(key[index]), float(typed[index]), float(ratio[index]), 0.0, trial == 0))
+    if not misses:
+        return None
+    return replace(max(misses, key=lambda m: (m.plain, m.ratio)), atol_needed=needed)
+
+
+def _rounding_message(question: Question, misses: list[_Miss], variants: int) -> str:
+    worst = max(misses, key=lambda m: (m.plain, m.ratio))
+    tolerance = question.tolerance
+    if math.isfinite(worst.careful) and worst.key != 0:
+        off = f"{format_number(abs(worst.careful - worst.key) / abs(worst.key) * 100, 2)} % off; "
+    else:
+        off = ""
+    others = [m.seed for m in misses if m is not worst]
+    also = ""
+    if others:
+        listed = ", ".join(map(str, others[:SEEDS_LISTED]))
+        more = f" and {len(others) - SEEDS_LISTED} more" if len(others) > SEEDS_LISTED else ""
+        also = f"; also seeds {listed}{more}"
+    fixes = "keep such draws out with `require`"
+    needed = max(m.atol_needed for m in misses)
+    if question.type != "integer" and math.isfinite(needed):
+        fixes += f", or allow for the rounding with atol >= {format_number(_one_digit_up(needed), 1)}"
+    if question.type == "matrix" and not question.partial:
+        fixes += ", and consider `partial: true` so one such entry does not cost the whole answer"
+    return (
+        f"a careful student is marked wrong in {len(misses)} of {variants} variants: for seed {worst.seed}, "
+        f"{worst.describe()} ({off}tolerance rtol={tolerance.rtol:g}, atol={tolerance.atol:g}){also}: {fixes}"
+    )
+
+
+def _one_digit_up(x: float) -> float:
+    """x rounded up to one significant digit, so the suggested atol covers every miss."""
+    if x <= 0:
+        return x
+    unit = 10.0 ** math.floor(math.log10(x))
+    return math.ceil(x / unit * (1 - 1e-12)) * unit
+
+
+def _check_variety(report: _Reporter, question: Question, keys: list[np.ndarray]) -> None:
+    """Few distinct keys means students share answers, whatever their numbers. The count of distinct keys
+    grows with the draws, so the number there are in all is estimated (Chao1: the keys seen once and twice
+    tell how many were never seen), and only a question with fewer than 20 is reported."""
+    if not question.params or len(keys) < VARIETY_MIN_KEYS:
+        return
+    counts = Counter(round_to_shown(key).tobytes() for key in keys)
+    once = sum(1 for n in counts.values() if n == 1)
+    twice = sum(1 for n in counts.values() if n == 2)
+    estimated = len(counts) + once * (once - 1) / (2 * (twice + 1))
+    if estimated < VARIETY_MIN_KEYS:
+        report.warning(
+            "params",
+            f"only {len(counts)} distinct answers in {len(keys)} variants (about {math.ceil(estimated)} in all): "
+            f"students share answers; draw the parameters from wider ranges or more values (at least "
+            f"{VARIETY_MIN_KEYS} distinct answers)",
+        )
 
 
 def answer_line(question: Question) -> int:

@@ -179,6 +179,23 @@ class Runner:
         return [AuthorError.from_dict(item["error"]) if "error" in item else item["value"]
                 for item in reply["results"]]
 
+    def careful_answers(self, solution: str, variants: list[tuple[int, dict]], trials: int) -> list[list | AuthorError]:
+        """For each (seed, params), the answers a careful student reaches: the solution re-run from the
+        parameters as shown (4 significant digits) with every step rounded to 4 digits, then `trials`
+        times with random roundings of the same size. One round trip; each slot holds the answers or
+        the AuthorError for that variant."""
+        if not variants:
+            return []
+        request = {"op": "careful", "solution": solution, "trials": int(trials),
+                   "variants": [{"seed": _checked_seed(seed), "params": params} for seed, params in variants]}
+        wall = self.limits.wall_seconds + self.limits.cpu_seconds * ((trials + 1) * len(variants) - 1)
+        try:
+            reply = self._call(request, "solution", wall)
+        except AuthorError as error:
+            return [error] * len(variants)
+        return [AuthorError.from_dict(item["error"]) if "error" in item else item["value"]
+                for item in reply["results"]]
+
     def evaluate(self, expr: str, names: dict) -> Any:
         """The value of a Python expression over names (+ np, math), in JSON-able form."""
         return self._call({"op": "evaluate", "expr": expr, "names": names}, "expression",

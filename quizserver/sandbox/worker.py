@@ -9,13 +9,15 @@ until its stdin closes.
 Requests: {"op": "generate", "params", "require", "solution", "seeds", "max_tries", "cpu_seconds"}
           {"op": "evaluate", "expr", "names", "cpu_seconds"}
           {"op": "gradient", "expr", "names", "wrt", "eps", "cpu_seconds"}
-Replies:  {"ok": true, "results": [...]} for generate (each {"value": ...} or {"error": ...}),
+          {"op": "careful", "solution", "variants": [{"seed", "params"}], "trials", "cpu_seconds"}
+Replies:  {"ok": true, "results": [...]} for generate and careful (each {"value": ...} or {"error": ...}),
           {"ok": true, "value": ...} otherwise, or {"ok": false, "error": {"kind", "message", "line"}}.
 """
 from __future__ import annotations
 
 import argparse
 import builtins
+import copy
 import functools
 import json
 import math
@@ -42,6 +44,7 @@ from quizserver.sandbox.policy import (
     AuthorError,
     check_code,
 )
+from quizserver.sandbox.rounding import ROUND_NAME, careful_code, rounders, shown_params
 
 RECURSION_LIMIT = 400
 UNPRIVILEGED_ID = 65534  # "nobody"
@@ -256,6 +259,12 @@ def _compiled(source: str, label: str, mode: str, known_names: frozenset[str]) -
     return check_code(source, label=label, mode=mode, known_names=known_names)
 
 
+@functools.lru_cache(maxsize=64)
+def _careful_compiled(source: str, known_names: frozenset[str]) -> CodeType:
+    _compiled(source, "solution", "exec", known_names)  # the policy check, before any rewriting
+    return careful_code(source)
+
+
 def _truth(value: Any) -> bool:
     if isinstance(value, np.ndarray) and value.size != 1:
         raise AuthorError(
@@ -279,6 +288,8 @@ class Worker:
                 return {"ok": True, "value": self.evaluate(request, cpu_seconds)}
             if op == "gradient":
                 return {"ok": True, "value": self.gradient(request, cpu_seconds)}
+            if op == "careful":
+                return {"ok": True, "results": self.careful(request, cpu_seconds)}
         except AuthorError as error:
             return {"ok": False, "error": error.as_dict()}
         return {"ok": False, "error": {"kind": "crash", "message": f"unknown sandbox request {op!r}"}}
@@ -353,6 +364,31 @@ class Worker:
                     "result",
                 )
         return names
+
+    def careful(self, request: dict, cpu_seconds: float) -> list[dict]:
+        """Per variant, the answers of the solution re-run from the shown parameters with every step
+        rounded to 4 significant digits: once as written down, then with `trials` random roundings."""
+        solution = request["solution"]
+        trials = int(request.get("trials", 0))
+        results: list[dict] = []
+        for variant in request["variants"]:
+            shown = shown_params(from_jsonable(variant["params"]))
+            try:
+                code = _careful_compiled(solution, frozenset(shown))
+                answers = []
+                # one limit for all the runs of a variant: setting it costs more than a short solution
+                with AuthorJob("solution", cpu_seconds * (trials + 1), self.memory_mb):
+                    for rounder in rounders(int(variant["seed"]), trials):
+                        # a fresh copy each time: the solution may change its parameters in place
+                        namespace = _namespace({name: copy.copy(value) for name, value in shown.items()})
+                        namespace[ROUND_NAME] = rounder
+                        run_checked(code, namespace)
+                        answered = {name: namespace[name] for name in ("answer",) if name in namespace}
+                        answers.append(self.solution_names(answered)["answer"])
+                results.append({"value": answers})
+            except AuthorError as error:
+                results.append({"error": error.as_dict()})
+        return results
 
     def evaluate(self, request: dict, cpu_seconds: float) -> Any:
         names = from_jsonable(request.get("names") or {})

@@ -132,7 +132,8 @@ def test_verify(question: str, expected: list[str]) -> None:
 
 def test_a_right_gradient_passes() -> None:
     question = GOOD.replace("answer = a / 7", "answer = 2 * a") + "  check:\n    gradient_of: a ** 2\n    wrt: a\n"
-    assert problems_of(question, variants=30) == []
+    # 30 draws of 9 values: the few distinct answers are only a warning
+    assert [p for p in problems_of(question, variants=30) if ": warning: " not in p] == []
 
 
 def test_the_gradient_message_names_the_worst_entry_and_both_values() -> None:

@@ -355,7 +355,7 @@ def test_no_sandbox_process_starts_while_a_student_works_through_every_week(
                 QuestionState.user_id == user.id, QuestionState.solved_at.is_not(None)
             )
         )
-    assert answered == 109 and solved == 109
+    assert answered == sum(len(bank.questions) for _, bank in banks) == solved
     assert started == []
     assert runner_module.get_runner().worker_pid is None
 

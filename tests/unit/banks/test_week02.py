@@ -21,7 +21,7 @@ def test_bank_loads_without_any_problem():
     assert [str(p) for p in problems] == []
     assert bank.week == 2
     assert [q.id for q in bank.questions] == [
-        "graph-forward", "graph-backward-fanout", "chain-rule-neuron", "logreg-grad-w", "logreg-grad-b",
+        "graph-forward", "graph-backward-fanout", "chain-rule-neuron", "logreg-grad-w", "two-layer-batch-grad-w1",
         "linear-layer-grad-x", "gate-rules", "why-reverse-mode",
     ]
 
@@ -51,8 +51,14 @@ def logreg_w_by_complex_step(p):
     return complex_step_gradient(lambda w: batch_cross_entropy(p, w, p["b"]), p["w"])
 
 
-def logreg_b_by_complex_step(p):
-    return complex_step_gradient(lambda b: batch_cross_entropy(p, p["w"], b), p["b"])
+def two_layer_grad_by_examples(p):
+    """One example at a time, as for a single input, then the mean over the batch."""
+    total = np.zeros((2, 2))
+    for x, y in zip(p["X"], p["y"], strict=True):
+        z = p["W1"] @ x
+        error = p["w2"] @ np.maximum(z, 0) - y
+        total += np.outer(error * p["w2"] * (z > 0), x)
+    return total / len(p["y"])
 
 
 def linear_grad_by_entries(p):
@@ -66,7 +72,7 @@ RECOMPUTED = [
     ("graph-backward-fanout", fanout_derivative_of_polynomial),
     ("chain-rule-neuron", neuron_gradient_by_complex_step),
     ("logreg-grad-w", logreg_w_by_complex_step),
-    ("logreg-grad-b", logreg_b_by_complex_step),
+    ("two-layer-batch-grad-w1", two_layer_grad_by_examples),
     ("linear-layer-grad-x", linear_grad_by_entries),
 ]
 
@@ -84,8 +90,12 @@ HAND_WORKED = [
     ("graph-backward-fanout", {"x": 2, "y": 3, "z": -4}, -32),  # b + a z = -12 - 20
     ("chain-rule-neuron", {"w": 1.0, "x": 2.0, "b": 0.0, "t": 1},
      (sigmoid(2.0) - 1) * sigmoid(2.0) * (1 - sigmoid(2.0)) * 2.0),
-    ("logreg-grad-b", {"X": [[1, 2], [-2, 2], [0, 1]], "y": [1, 0, 1], "w": [-1.0, -0.5], "b": 0.5},
-     -1 / 6),  # z = [-1.5, 1.5, 0]; sigma(-1.5) + sigma(1.5) = 1, so the errors add up to 1 - 1 - 0.5
+    # Z = X: example 1 uses unit 1 only, example 2 unit 2 only; errors 1 and 2, halved by the mean
+    ("two-layer-batch-grad-w1", {"X": [[1, 0], [0, 1]], "W1": [[1, 0], [0, 1]], "w2": [1, 2], "y": [0, 0]},
+     [[0.5, 0], [0, 2]]),
+    # unit 2 is off for both examples; y_hat = [2, 1], so only example 1 has an error (1, halved by the mean)
+    ("two-layer-batch-grad-w1", {"X": [[1, 1], [2, -1]], "W1": [[1, 1], [-1, 0]], "w2": [1, -1], "y": [1, 1]},
+     [[0.5, 0.5], [0, 0]]),
     ("linear-layer-grad-x", {"W": [[1, 2, -2], [2, 0, 0]], "x": [1, -1, 2], "t": [-2, -1]},
      [3, -6, 6]),  # u = [-5, 2], r = [-3, 3]
 ]

@@ -22,8 +22,8 @@ def test_bank_loads_without_any_problem():
     assert [str(p) for p in problems] == []
     assert bank.week == 3
     assert [q.id for q in bank.questions] == [
-        "xor-network", "mlp-forward", "mlp-grad-w1", "mlp-grad-b1", "parameter-count", "linear-collapse",
-        "universal-approximation", "depth-and-nonlinearity",
+        "xor-network", "mlp-forward", "mlp-grad-w1", "mlp-grad-b1", "residual-block-grad-x", "parameter-count",
+        "linear-collapse", "universal-approximation", "depth-and-nonlinearity",
     ]
 
 
@@ -78,7 +78,15 @@ def collapsed_weights_by_entries(p):
     return np.array([[sum(W2[i, j] * W1[j, k] for j in range(3)) for k in range(2)] for i in range(2)])
 
 
+def residual_gradient_by_jacobian(p):
+    """The block's Jacobian I + W2 diag(relu') W1, transposed, applied to the upstream gradient."""
+    mask = np.diag((p["W1"] @ p["x"] > 0).astype(float))
+    jacobian = np.eye(3) + p["W2"] @ mask @ p["W1"]
+    return jacobian.T @ p["g"]
+
+
 RECOMPUTED = [
+    ("residual-block-grad-x", residual_gradient_by_jacobian),
     ("xor-network", xor_outputs_by_unit),
     ("mlp-forward", mlp_output_by_unit),
     ("mlp-grad-w1", grad_w1_by_entries),
@@ -105,6 +113,9 @@ HAND_WORKED = [
      [[-1, -2, -1], [0, 0, 0]]),  # z = [1, -5], yhat = -1, dL/dz = [-1, 0]
     ("mlp-grad-b1", {"x": [-1, 0], "W1": [[-1, -1], [2, -2], [-2, -2]], "b1": [1, 1, 1], "w2": [-1, 1, -1], "y": 0},
      [5, 0, 5]),  # z = [2, -1, 3], yhat = -5
+    # z = [1, -1]: only unit 1 passes; W2^T g = [2, 2]
+    ("residual-block-grad-x", {"W1": [[1, 0, 0], [0, 1, 0]], "W2": [[1, 0], [0, 1], [1, 1]], "x": [1, -1, 2],
+                               "g": [1, 1, 1]}, [3, 1, 1]),
     ("parameter-count", {"d0": 784, "d1": 64, "d2": 32, "d3": 10}, 50240 + 2080 + 330),
     ("linear-collapse", {"W1": [[2, 1], [1, 2], [0, 1]], "W2": [[2, -1, -2], [-1, -1, 2]]}, [[3, -2], [-3, -1]]),
 ]
@@ -115,6 +126,13 @@ HAND_WORKED = [
 def test_hand_worked_variant(bank, question_id, params, expected):
     key = solve_with(question(bank, question_id), params)
     np.testing.assert_array_equal(key, expected)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_residual_branch_changes_the_gradient(bank, seed):
+    """Keeping only the identity path (answering g) must be wrong."""
+    params, key = draw_variant(question(bank, "residual-block-grad-x"), seed)
+    assert np.count_nonzero(key - params["g"]) >= 2
 
 
 def test_every_xor_variant_separates_xor(bank):

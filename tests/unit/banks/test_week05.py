@@ -21,8 +21,8 @@ def test_bank_loads_without_any_problem():
     assert [str(p) for p in problems] == []
     assert bank.week == 5
     assert [q.id for q in bank.questions] == [
-        "l2-penalty-grad", "weight-decay-step", "dropout-forward", "dropout-variance", "early-stopping",
-        "crop-augmentation", "ensemble-variance", "dropout-test-time", "regularization-facts",
+        "l2-penalty-grad", "weight-decay-step", "l1-proximal-step", "dropout-forward", "dropout-variance",
+        "early-stopping", "crop-augmentation", "ensemble-variance", "dropout-test-time", "regularization-facts",
     ]
 
 
@@ -84,7 +84,18 @@ def ensemble_variance_by_covariance_sum(p):
     return sum(covariances) / k**2
 
 
+def proximal_step_by_minimizing(p):
+    """Each entry minimizes (v - z)^2 / 2 + t |v|: compare 0 with the stationary points z - t and z + t."""
+    t = p["eta"] * p["lam"]
+    result = []
+    for z in p["w"] - p["eta"] * p["g"]:
+        candidates = [0.0] + [v for v in (z - t, z + t) if v * (z - v) > 0]  # sign(v) t = z - v
+        result.append(min(candidates, key=lambda v: 0.5 * (v - z) ** 2 + t * abs(v)))
+    return np.array(result)
+
+
 INDEPENDENT_ROUTES = {
+    "l1-proximal-step": proximal_step_by_minimizing,
     "l2-penalty-grad": l2_grad_by_complex_step,
     "weight-decay-step": weight_decay_by_gradient,
     "dropout-forward": dropout_by_loop,
@@ -93,6 +104,12 @@ INDEPENDENT_ROUTES = {
     "crop-augmentation": crops_by_counting,
     "ensemble-variance": ensemble_variance_by_covariance_sum,
 }
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_l1_step_zeroes_some_weights_and_keeps_others(bank, seed):
+    _, key = draw_variant(question(bank, "l1-proximal-step"), seed)
+    assert 1 <= np.sum(key == 0) <= 2
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -110,6 +127,11 @@ def test_key_matches_an_independent_route(bank, question_id, seed):
         ("l2-penalty-grad", {"w": [2, 1, 1], "x": [2, 0, 1], "y": 2, "lam": 0.1}, [6.2, 0.1, 3.1]),
         # 0.95 w - 0.1 g
         ("weight-decay-step", {"w": [1.0, -2.0, 0.5], "g": [2, 0, -1], "eta": 0.1, "lam": 0.5}, [0.75, -1.9, 0.575]),
+        # z = [1, -0.5, 0.1, -1]; threshold 0.2
+        (
+            "l1-proximal-step", {"w": [1.2, -0.5, 0.1, -0.8], "g": [1, 0, 0, 1], "eta": 0.2, "lam": 1},
+            [0.8, -0.3, 0, -0.8],
+        ),
         ("dropout-forward", {"h": [2.0, 1.0, 0.5, 3.0], "m": [1, 0, 1, 0], "p": 0.5}, [4.0, 0.0, 1.0, 0.0]),
         # (1 - 0.8) / 0.8 * (36 + 4 + 9)
         ("dropout-variance", {"w": [2, 1, 1], "h": [3, 2, 3], "p": 0.8}, 12.25),

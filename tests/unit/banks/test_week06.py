@@ -22,7 +22,7 @@ def test_bank_loads_without_any_problem():
     assert [str(p) for p in problems] == []
     assert bank.week == 6
     assert [q.id for q in bank.questions] == [
-        "momentum-steps", "nesterov-steps", "rmsprop-steps", "adam-second-step", "lr-warmup-cosine",
+        "hessian-conditioning", "momentum-steps", "nesterov-steps", "adam-second-step", "lr-warmup-cosine",
         "batchnorm-forward", "batchnorm-grad", "adam-bias-why", "optimization-facts",
     ]
 
@@ -53,12 +53,9 @@ def nesterov_by_extrapolation(p):
     return np.array(iterates)
 
 
-def rmsprop_by_optimizer_loop(p):
-    w, s = np.zeros(2), np.zeros(2)
-    for g in (p["g1"], p["g2"]):
-        s = p["rho"] * s + (1 - p["rho"]) * g**2
-        w = w - 0.1 * g / np.sqrt(s)
-    return w
+def conditioning_by_characteristic_polynomial(p):
+    lam_min, lam_max = sorted(np.roots([1, -(p["a"] + p["c"]), p["a"] * p["c"] - p["b"] ** 2]).real)
+    return np.array([2 / lam_max, lam_max / lam_min])
 
 
 def adam_second_update_by_optimizer_loop(p):
@@ -105,12 +102,36 @@ def batchnorm_grad_by_complex_step(p):
 INDEPENDENT_ROUTES = {
     "momentum-steps": heavy_ball_iterates,
     "nesterov-steps": nesterov_by_extrapolation,
-    "rmsprop-steps": rmsprop_by_optimizer_loop,
+    "hessian-conditioning": conditioning_by_characteristic_polynomial,
     "adam-second-step": adam_second_update_by_optimizer_loop,
     "lr-warmup-cosine": schedule_at_steps,
     "batchnorm-forward": batchnorm_by_statistics,
     "batchnorm-grad": batchnorm_grad_by_complex_step,
 }
+
+
+def test_momentum_and_nesterov_share_one_velocity_convention(bank):
+    update = r"w_t = w_{t-1} - \eta\, v_t"
+    for question_id in ("momentum-steps", "nesterov-steps"):
+        assert update in question(bank, question_id).text
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("question_id", ["batchnorm-forward", "batchnorm-grad"])
+def test_batchnorm_keys_stay_away_from_zero(bank, question_id, seed):
+    _, key = draw_variant(question(bank, question_id), seed)
+    assert np.min(np.abs(key)) >= 0.2
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_step_just_below_the_limit_converges_and_just_above_diverges(bank, seed):
+    params, (eta_max, _) = draw_variant(question(bank, "hessian-conditioning"), seed)
+    hessian = np.array([[params["a"], params["b"]], [params["b"], params["c"]]], dtype=float)
+    for factor, converges in ((0.99, True), (1.01, False)):
+        w = np.array([1.0, 0.37])  # not an eigenvector of any drawn H
+        for _ in range(2000):
+            w = w - factor * eta_max * hessian @ w
+        assert bool(np.linalg.norm(w) < 1) == converges
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -132,10 +153,10 @@ def test_key_matches_an_independent_route(bank, question_id, seed):
         ("nesterov-steps", {"w0": 2, "a": 1, "beta": 0.5}, [1.8, 1.53, 1.2555]),
         # look-ahead points 3, 1.86, 0.6672
         ("nesterov-steps", {"w0": 3, "a": 2, "beta": 0.9}, [2.4, 1.488, 0.53376]),
-        # step 1 moves by 0.1 / 0.2 = 0.5; s2 = [0.7744, 0.6784]
-        ("rmsprop-steps", {"g1": [4, 1], "g2": [2, 4], "rho": 0.96}, [-0.5 - 0.2 / 0.88, -0.5 - 0.4 / 0.6784**0.5]),
-        # rho = 0.75: step 1 moves by 0.1 / 0.5 = 0.2; a repeated gradient gives s2 = (0.75 * 0.25 + 0.25) g^2
-        ("rmsprop-steps", {"g1": [1, -2], "g2": [1, -2], "rho": 0.75}, [-0.351186, 0.351186]),
+        # eigenvalues 2 and 4
+        ("hessian-conditioning", {"a": 3, "c": 3, "b": 1}, [0.5, 2]),
+        # eigenvalues 1 and 6 (trace 7, determinant 6)
+        ("hessian-conditioning", {"a": 5, "c": 2, "b": 2}, [1 / 3, 6]),
         # a constant gradient: the bias-corrected step is exactly -eta sign(g)
         ("adam-second-step", {"g1": [1, -2], "g2": [1, -2]}, [-0.1, 0.1]),
         # m2 = [0.37, 0.39], v2 = [0.009991, 0.009999] before correction

@@ -22,13 +22,13 @@ def test_bank_loads_without_any_problem():
     assert [q.id for q in bank.questions] == [
         "conv-output-size", "conv2d-by-hand", "maxpool-forward", "avgpool-overlap", "maxpool-backward",
         "conv-param-count", "conv-mult-adds", "receptive-field", "transposed-conv-size",
-        "conv-kernel-gradient", "conv-properties",
+        "transposed-conv-scatter", "conv-kernel-gradient", "conv1d-grad-input", "conv-properties",
     ]
 
 
 
 def test_gradient_questions_declare_a_gradient_check(bank):
-    for question_id, wrt in (("maxpool-backward", "X"), ("conv-kernel-gradient", "K")):
+    for question_id, wrt in (("maxpool-backward", "X"), ("conv-kernel-gradient", "K"), ("conv1d-grad-input", "x")):
         check = question(bank, question_id).check
         assert check is not None and check.gradient_of and check.wrt == wrt
 
@@ -94,8 +94,30 @@ def kernel_gradient_by_complex_step(p):
     return complex_step_gradient(loss, p["K"])
 
 
+def conv1d_matrix(kernel, n_in, stride):
+    """The matrix C with conv(z) = C z for a kernel slid over n_in inputs with the given stride."""
+    n_out = (n_in - len(kernel)) // stride + 1
+    matrix = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        matrix[i, i * stride:i * stride + len(kernel)] = kernel
+    return matrix
+
+
+def input_gradient_by_transposed_matrix(p):
+    return conv1d_matrix(p["k"], 6, 1).T @ p["g"]
+
+
+def transposed_conv_by_zero_insertion(p):
+    # insert s - 1 = 1 zero between the inputs, then a full (flipping) convolution with the kernel
+    upsampled = np.zeros(5)
+    upsampled[::2] = p["x"]
+    return np.convolve(upsampled, p["k"])
+
+
 RECOMPUTED = [
     ("conv-output-size", output_size_by_sliding),
+    ("conv1d-grad-input", input_gradient_by_transposed_matrix),
+    ("transposed-conv-scatter", transposed_conv_by_zero_insertion),
     ("conv2d-by-hand", conv2d_by_windows),
     ("maxpool-forward", maxpool_by_reshape),
     ("avgpool-overlap", avgpool_by_windows),
@@ -122,6 +144,20 @@ def test_transposed_convolution_inverts_the_shape_of_the_convolution(bank, seed)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+def test_transposed_convolution_always_enlarges_the_map(bank, seed):
+    params, key = draw_variant(question(bank, "transposed-conv-size"), seed)
+    assert params["s"] in (2, 3) and key > params["H"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_input_gradient_differs_from_the_unflipped_kernel(bank, seed):
+    """Sliding k itself instead of its mirror image (the classic slip) must give a wrong answer."""
+    params, key = draw_variant(question(bank, "conv1d-grad-input"), seed)
+    unflipped = np.convolve(params["g"], params["k"][::-1])
+    assert not np.allclose(unflipped, key)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_maxpool_backward_variant_has_one_maximum_per_window(bank, seed):
     params, _ = draw_variant(question(bank, "maxpool-backward"), seed)
     windows = params["X"].reshape(2, 2, 2, 2).transpose(0, 2, 1, 3).reshape(4, 4)
@@ -145,6 +181,13 @@ HAND_WORKED = [
     ("receptive-field", {"k1": 5, "k2": 5, "k3": 3, "s1": 2, "s2": 1, "s3": 2}, 17),
     ("receptive-field", {"k1": 3, "k2": 3, "k3": 3, "s1": 1, "s2": 1, "s3": 1}, 7),
     ("transposed-conv-size", {"H": 7, "k": 4, "s": 2, "p": 1}, 14),
+    ("transposed-conv-size", {"H": 3, "k": 3, "s": 3, "p": 2}, 5),
+    # positions 2 and 4 receive two copies
+    ("transposed-conv-scatter", {"x": [1, 2, 3], "k": [1, 1, 1]}, [1, 1, 3, 2, 5, 3, 3]),
+    ("transposed-conv-scatter", {"x": [1, -1, 2], "k": [2, 0, -1]}, [2, 0, -3, 0, 5, 0, -2]),
+    # one upstream entry: the kernel itself lands at the inputs that output used
+    ("conv1d-grad-input", {"x": [0, 0, 0, 0, 0, 0], "k": [1, 2, 3], "g": [1, 0, 0, 0]}, [1, 2, 3, 0, 0, 0]),
+    ("conv1d-grad-input", {"x": [1, 2, 1, 2, 1, 2], "k": [1, 2, 3], "g": [1, 1, 0, 0]}, [1, 3, 5, 3, 0, 0]),
     ("conv-kernel-gradient",
      {"X": [[1, 2, -2, 2], [0, 0, 1, -1], [2, -2, -1, -1]], "K": [[0, 0, -1], [-1, -1, -1]], "T": [[-2, 2], [-2, 1]]},
      [[-5, 18, -16], [-4, -12, 1]]),

@@ -21,8 +21,8 @@ def test_bank_loads_without_any_problem():
     assert [str(p) for p in problems] == []
     assert (bank.week, bank.title) == (8, "Sequence models")
     assert [q.id for q in bank.questions] == [
-        "rnn-forward", "rnn-bptt", "lstm-gates", "lstm-cell-hidden", "gru-step", "jacobian-product",
-        "vanishing-steps", "lstm-why", "rnn-gradient-facts",
+        "rnn-forward", "rnn-bptt", "lstm-gates", "lstm-cell-hidden", "lstm-backward-cell", "lstm-backward-gates",
+        "gru-step", "jacobian-product", "vanishing-steps", "clip-by-norm", "lstm-why", "rnn-gradient-facts",
     ]
 
 
@@ -86,8 +86,40 @@ def vanishing_steps_by_repeated_product(p):
     return steps
 
 
+def lstm_step(a, c_prev):
+    """(h_t, c_t) of one scalar LSTM step from the gate pre-activations; complex-safe."""
+    f, i, o = (1 / (1 + np.exp(-a[k])) for k in range(3))
+    c = f * c_prev + i * np.tanh(a[3])
+    return o * np.tanh(c), c
+
+
+def lstm_cell_gradient_by_complex_step(p):
+    # L = dh * h_t + dc * c_t has exactly the upstream gradients the question gives
+    def loss(c_prev):
+        c = p["f"] * c_prev + p["i"] * p["g"]
+        return p["dh"] * p["o"] * np.tanh(c) + p["dc"] * c
+
+    return complex_step_gradient(loss, p["c_prev"])
+
+
+def lstm_gate_gradients_by_complex_step(p):
+    def loss(a):
+        h, c = lstm_step(a, p["c_prev"])
+        return p["dh"] * h + p["dc"] * c
+
+    return complex_step_gradient(loss, p["a"])
+
+
+def clipped_by_rescaling_loop(p):
+    norm = math.sqrt(sum(g * g for g in p["g"]))
+    return [g * p["tau"] / norm if norm > p["tau"] else g for g in p["g"]]
+
+
 RECOMPUTED = [
     ("rnn-forward", rnn_by_components),
+    ("lstm-backward-cell", lstm_cell_gradient_by_complex_step),
+    ("lstm-backward-gates", lstm_gate_gradients_by_complex_step),
+    ("clip-by-norm", clipped_by_rescaling_loop),
     ("rnn-bptt", bptt_by_complex_step),
     ("lstm-gates", lstm_gates_by_rows),
     ("lstm-cell-hidden", lstm_state_by_formula),
@@ -102,7 +134,28 @@ RECOMPUTED = [
 def test_key_matches_an_independent_route(bank, question_id, recompute, seed):
     params, key = draw_variant(question(bank, question_id), seed)
     params = {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in params.items()}
+    if question_id == "lstm-backward-gates":
+        params["a"] = np.array(params["a"])
     np.testing.assert_allclose(key, recompute(params), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lstm_gates_question_needs_the_cell_path_through_h(bank, seed):
+    """Forgetting the path c_t -> h_t (using only the gradient from step t+1) must give a wrong answer."""
+    params, key = draw_variant(question(bank, "lstm-backward-gates"), seed)
+    a, c_prev, dc = params["a"], params["c_prev"], params["dc"]
+    f, i = 1 / (1 + np.exp(-a[:2]))
+    g = np.tanh(a[3])
+    cell_only = dc * np.array([c_prev * f * (1 - f), g * i * (1 - i), 0.0, i * (1 - g**2)])
+    assert np.any(np.abs(cell_only - key) > 0.02 * np.abs(key) + 1e-3)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_clipping_always_happens_and_keeps_the_direction(bank, seed):
+    params, key = draw_variant(question(bank, "clip-by-norm"), seed)
+    assert math.isclose(float(np.linalg.norm(key)), params["tau"], rel_tol=1e-12)
+    assert np.linalg.norm(params["g"]) > params["tau"]
+    np.testing.assert_allclose(np.cross(key[:3], params["g"][:3]), 0, atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -131,6 +184,15 @@ HAND_WORKED = [
     ("jacobian-product", {"W": [[0.5, 0.0], [0.0, -0.5]], "h1": [0.0, 0.0], "h2": [0.0, 0.0], "h3": [0.0, 0.0]},
      [[0.125, 0.0], [0.0, -0.125]]),
     ("vanishing-steps", {"gamma": 0.9, "eps": 0.001}, 66),
+    # |g| = 5: scaled by 2/5
+    ("clip-by-norm", {"g": [1, 2, -2, 4], "tau": 2}, [0.4, 0.8, -0.8, 1.6]),
+    # tanh(c) = 0 for c = 0.5 * 0 + 0.5 * 0: dL/dc_t = dc + dh * o = 0.5 + 0.4, times f
+    ("lstm-backward-cell", {"f": 0.5, "i": 0.5, "o": 0.4, "g": 0.0, "c_prev": 0.0, "dh": 1.0, "dc": 0.5}, 0.45),
+    # all pre-activations 0: f = i = o = 1/2, g = 0, c = 0.5 c_prev = 0; dL/dc_t = dc + dh / 2 = 1
+    ("lstm-backward-gates", {"a": [0.0, 0.0, 0.0, 0.0], "c_prev": 0.0, "dh": 1.0, "dc": 0.5},
+     [0.0, 0.0, 0.0, 0.5]),
+    ("lstm-backward-gates", {"a": [0.0, 0.0, 0.0, 0.0], "c_prev": 2.0, "dh": 0.0, "dc": 1.0},
+     [0.5, 0.0, 0.0, 0.5]),
     ("vanishing-steps", {"gamma": 0.5, "eps": 0.01}, 7),
     ("rnn-forward", {"W": [[0.0, 0.0], [0.0, 0.0]], "u": [1.0, -1.0], "b": [0.0, 0.0], "x1": 1, "x2": 1, "x3": 2},
      [math.tanh(2.0), math.tanh(-2.0)]),
