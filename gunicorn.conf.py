@@ -1,11 +1,13 @@
 """gunicorn settings: `gunicorn app:app` (or `gunicorn -c gunicorn.conf.py app:app`) reads this file.
 
 Environment: QUIZ_BIND (default 127.0.0.1:8000, the nginx upstream), QUIZ_WORKERS, QUIZ_THREADS
-(default 1 on SQLite, 2 on PostgreSQL).
+(default 1 on SQLite, 2 on PostgreSQL). In production, more than one worker needs a shared
+QUIZ_RATELIMIT_STORAGE_URI (redis://...): the server refuses to start with memory://.
 """
 import gc
 import multiprocessing
 import os
+from typing import Any
 
 bind = os.environ.get("QUIZ_BIND", "127.0.0.1:8000")
 
@@ -37,6 +39,16 @@ max_requests_jitter = 10000
 
 # Every worker imports the app itself, so each has its own database pool and its own sandbox process.
 preload_app = False
+
+
+def on_starting(server: Any) -> None:
+    """Refuse to start production workers that would each count failed log-ins alone (memory://)."""
+    from quizserver.config import from_environment, shared_limiter_problem
+
+    problem = shared_limiter_problem(from_environment(), server.cfg.workers)
+    if problem:
+        server.log.error(problem)
+        raise SystemExit(problem)
 
 
 def post_worker_init(worker: object) -> None:

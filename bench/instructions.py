@@ -47,7 +47,7 @@ def measure(requests: int) -> None:
         from quizserver import create_app
         from quizserver.extensions import db
 
-        app = create_app({"ENV": "testing", "DATABASE_URL": url})
+        app = create_app({"ENV": "testing", "DATABASE_URL": url, "ANSWER_LIMIT": load.UNLIMITED_ANSWERS})
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
         client.post(

@@ -1,16 +1,21 @@
 """quizserver: self-assessment quizzes with randomized, numerically checked questions."""
 from __future__ import annotations
 
+import math
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, abort, render_template, request
+from flask_limiter import RateLimitExceeded
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import TooManyRequests
 
 from . import hotpath, postgres, sandbox, sqlite
+from .accounts import LOGIN_SESSION_LIFETIME
 from .config import PROJECT_ROOT, from_environment, resolve_secret_key, sqlite_url
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -44,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings["ENV"] == "production",
+        REMEMBER_COOKIE_DURATION=LOGIN_SESSION_LIFETIME,
         WTF_CSRF_TIME_LIMIT=None,  # a quiz page may stay open for hours before an answer is sent
         RATELIMIT_STORAGE_URI=settings["RATELIMIT_STORAGE_URI"],
         RATELIMIT_HEADERS_ENABLED=True,
@@ -58,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             postgres.install(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
+    app.before_request(_refuse_nameless_fields)  # before CSRFProtect, whose token search fails on a nameless field
     csrf.init_app(app)
     limiter.init_app(app)
 
@@ -91,10 +98,34 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _error_page(error: Any) -> tuple[str, int]:
+def _refuse_nameless_fields() -> None:
+    """Werkzeug reads a multipart part without a name under the name None; no form has one, so refuse it."""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and (None in request.form or None in request.files):
+        abort(400, "A field of the form has no name.")
+
+
+def _error_page(error: Any) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     code = getattr(error, "code", 500) or 500
+    if code == 429:
+        return _too_many_requests(error)
     description = getattr(error, "description", "") if code != 500 else ""
     return render_template("error.html", code=code, description=description), code
+
+
+def _too_many_requests(error: TooManyRequests) -> tuple[str, int, dict[str, str]]:
+    """How long to wait, in words: never the raw limit ("10 per 5 minute") Flask-Limiter describes itself with."""
+    headers: dict[str, str] = {}
+    if isinstance(error, RateLimitExceeded):
+        description = "Too many attempts from your network."
+        current = limiter.current_limit
+        seconds = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+        # Flask-Limiter adds its Retry-After header itself
+    else:
+        description = error.description or "Too many attempts."
+        seconds = error.retry_after if isinstance(error.retry_after, int) else 60
+        headers["Retry-After"] = str(seconds)
+    wait = f"{seconds} second{'s' if seconds != 1 else ''}" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
+    return render_template("error.html", code=429, description=description, wait=wait), 429, headers
 
 
 @event.listens_for(Engine, "connect")

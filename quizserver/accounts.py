@@ -10,14 +10,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, func, or_, select, true, update
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, true, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
-from .models import Account, PasswordToken, Role, User, utcnow
+from .models import Account, LoginSession, PasswordToken, Role, User, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 PASSWORD_LINK_LIFETIME = timedelta(days=14)
+# As long as a remember-me cookie lasts (create_app sets it); an older login session no longer counts.
+LOGIN_SESSION_LIFETIME = timedelta(days=365)
 MAX_ROSTER_ROWS = 5000
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Compared against when the email is unknown, so a failed log-in takes as long either way.
@@ -77,6 +80,27 @@ def set_password(user: User, password: str) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
+def sign_up(email: str, password: str, *, name: str = "") -> User | None:
+    """A new student account, or None when the email has one already, after the same work either way.
+
+    The caller answers both alike, so sign-up does not tell who has an account; the password is
+    checked and hashed in both cases, so the time it takes does not tell either."""
+    email = normalize_email(email)
+    if not EMAIL_PATTERN.match(email):
+        raise AccountError(f"'{email}' is not an email address")
+    problem = password_problem(password, email)
+    if problem:
+        raise AccountError(problem)
+    password_hash = generate_password_hash(password, method="scrypt")
+    if find_user(email) is not None:
+        return None
+    user = User(email=email, name=name.strip(), role=Role.STUDENT.value, active=True, session_version=1)
+    user.password_hash = password_hash
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
     if user is None or not user.password_hash:
@@ -92,6 +116,45 @@ def change_password(user: User, current: str, new: str) -> None:
     if not user.password_hash or not check_password_hash(user.password_hash, current):
         raise WrongPassword("Your current password is not right.")
     set_password(user, new)
+    end_login_sessions(user.id)
+
+
+# ---------------------------------------------------------------- login sessions (one per browser)
+
+
+def login_key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def start_login_session(user: User, *, now: datetime | None = None) -> str:
+    """A new login session for one browser; its key goes into the cookie (`User.login_key`, `get_id`)."""
+    now = now or utcnow()
+    db.session.execute(
+        delete(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.created_at < now - LOGIN_SESSION_LIFETIME)
+        .execution_options(synchronize_session=False)
+    )
+    key = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(key_hash=login_key_digest(key), user_id=user.id, created_at=now))
+    db.session.flush()
+    user.login_key = key
+    return key
+
+
+def end_login_session(key: str) -> None:
+    """Log-out: this browser's session ends on the server, whoever else holds a copy of its cookie."""
+    db.session.execute(
+        delete(LoginSession)
+        .where(LoginSession.key_hash == login_key_digest(key))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def end_login_sessions(user_id: int) -> None:
+    """Log-out everywhere: every browser of the account."""
+    db.session.execute(
+        delete(LoginSession).where(LoginSession.user_id == user_id).execution_options(synchronize_session=False)
+    )
 
 
 # ---------------------------------------------------------------- one-time set-password links
@@ -161,6 +224,7 @@ def use_password_token(token: str, password: str, *, now: datetime | None = None
     if claimed != 1:
         raise AccountError("This link was already used. Ask your instructor for a new one.")
     set_password(row.user, password)
+    end_login_sessions(row.user.id)
     return row.user
 
 
@@ -181,6 +245,7 @@ def set_active(user: User, active: bool, *, by: Account) -> None:
         raise AccountError("You cannot deactivate your own account.")
     if user.active and not active:
         user.session_version = (user.session_version or 0) + 1
+        end_login_sessions(user.id)
     user.active = active
 
 
@@ -210,52 +275,88 @@ class RosterRow:
     name: str
 
 
+@dataclass(frozen=True)
+class RosterProblem:
+    """A refused line: its number, the value at fault as written, and why; line None: the whole file."""
+
+    line: int | None
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason if self.line is None else f"line {self.line}: {self.reason}"
+
+
 @dataclass
 class RosterImport:
     created: list[tuple[User, str]] = field(default_factory=list)  # (user, one-time token)
     existing: list[str] = field(default_factory=list)
 
 
-def parse_roster(data: bytes) -> tuple[list[RosterRow], list[str]]:
-    """Rows of a roster CSV (email, name; a header row is optional) and every problem found, by line."""
+def email_problem(email: str) -> str | None:
+    """Why sign-up would refuse this address (the same email-validator check, no DNS look-up), or None."""
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return str(exc)
+    if not EMAIL_PATTERN.match(normalize_email(email)):
+        return "This is not an email address."
+    return None
+
+
+def _shown(value: str, limit: int = 100) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def _file_problem(reason: str) -> tuple[list[RosterRow], list[RosterProblem]]:
+    return [], [RosterProblem(None, "", reason)]
+
+
+def parse_roster(data: bytes) -> tuple[list[RosterRow], list[RosterProblem]]:
+    """The valid rows of a roster CSV (email, name; a header row is optional) and every refused line.
+
+    A problem with the whole file (line None) comes with no rows; refused lines do not stop the valid ones.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [], ["The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8'."]
+        return _file_problem("The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8'.")
     if "\x00" in text:
-        return [], ["The file is not a CSV text file."]
+        return _file_problem("The file is not a CSV text file.")
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     try:
         records = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
-        return [], [f"The file is not valid CSV (line {reader.line_num}: {exc}). Check its quotes."]
+        return _file_problem(f"The file is not valid CSV (line {reader.line_num}: {exc}). Check its quotes.")
     records = [(n, [cell.strip() for cell in row]) for n, row in records if any(cell.strip() for cell in row)]
     if not records:
-        return [], ["The file has no rows. Each line should be: email,name"]
+        return _file_problem("The file has no rows. Each line should be: email,name")
     email_col, name_col = 0, 1
     header = [cell.lower() for cell in records[0][1]]
-    if not EMAIL_PATTERN.match(normalize_email(records[0][1][0])) and any("mail" in cell for cell in header):
+    if email_problem(records[0][1][0]) and any("mail" in cell for cell in header):
         email_col = next(i for i, cell in enumerate(header) if "mail" in cell)
         name_col = next((i for i, cell in enumerate(header) if "name" in cell), -1)
         records = records[1:]
     if not records:
-        return [], ["The file has only a header row. Each line after it should be: email,name"]
+        return _file_problem("The file has only a header row. Each line after it should be: email,name")
     if len(records) > MAX_ROSTER_ROWS:
-        return [], [f"The file has {len(records)} rows; import at most {MAX_ROSTER_ROWS} at a time."]
+        return _file_problem(f"The file has {len(records)} rows; import at most {MAX_ROSTER_ROWS} at a time.")
     rows: list[RosterRow] = []
-    problems: list[str] = []
+    problems: list[RosterProblem] = []
     seen: dict[str, int] = {}
     for line, cells in records:
-        email = normalize_email(cells[email_col]) if email_col < len(cells) else ""
+        written = cells[email_col] if email_col < len(cells) else ""
+        email = normalize_email(written)
         name = cells[name_col] if 0 <= name_col < len(cells) else ""
-        if not EMAIL_PATTERN.match(email) or len(email) > 254:
-            problems.append(f"line {line}: '{email[:60]}' is not an email address")
+        refusal = email_problem(written) if written else "The email address is missing."
+        if refusal:
+            problems.append(RosterProblem(line, _shown(written), refusal))
         elif email in seen:
-            problems.append(f"line {line}: {email} is already on line {seen[email]}")
+            problems.append(RosterProblem(line, _shown(written), f"The same address is already on line {seen[email]}."))
         elif len(name) > 200:
-            problems.append(f"line {line}: the name is longer than 200 characters")
+            problems.append(RosterProblem(line, _shown(name), "The name is longer than 200 characters."))
         else:
             seen[email] = line
             rows.append(RosterRow(line, email, name))

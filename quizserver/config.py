@@ -17,7 +17,16 @@ DEFAULTS: dict[str, Any] = {
     "SIGNUP_OPEN": True,
     "QUESTIONS_DIR": str(PROJECT_ROOT / "questions"),
     "RATELIMIT_STORAGE_URI": "memory://",
-    "LOGIN_LIMIT": "10 per 5 minutes",
+    "LOGIN_LIMIT": "10 per 5 minutes",  # posts of sign-up and the password forms, per address
+    # Failed log-ins (quizserver/throttle.py): free ones per account and address, and per address; past
+    # them each failure doubles the wait before the next try, from 1 second up to LOGIN_MAX_WAIT seconds.
+    "LOGIN_FREE_FAILURES": 5,
+    "LOGIN_ADDRESS_FREE_FAILURES": 50,
+    "LOGIN_MAX_WAIT": 300,
+    # Per signed-in student (quiz/routes.py): far above what a person sends, far below a script's flood.
+    "ANSWER_LIMIT": "60 per minute",
+    "NEW_NUMBERS_LIMIT": "30 per minute",
+    "REVEAL_LIMIT": "30 per minute",
     "POOL_VARIANTS": 200,  # verified variants per question, computed at sync
     "COURSE_TITLE": "Introduction to Deep Learning",
     "SANDBOX": "jail",  # jail | unconfined: instructor code in the bubblewrap jail, or not (docs/security.md)
@@ -54,6 +63,18 @@ def sqlite_url(instance_path: str) -> str:
 
 class InsecureConfiguration(RuntimeError):
     pass
+
+
+def shared_limiter_problem(settings: Mapping[str, Any], workers: int) -> str | None:
+    """Why several workers must not count log-in failures in memory, or None: each would count alone."""
+    storage = str(settings["RATELIMIT_STORAGE_URI"])
+    if settings["ENV"] != "production" or workers <= 1 or not storage.startswith("memory://"):
+        return None
+    return (
+        f"{workers} workers with QUIZ_RATELIMIT_STORAGE_URI={storage}: each worker would count failed log-ins "
+        "on its own, allowing each guesser that many times more tries. Set QUIZ_RATELIMIT_STORAGE_URI to a "
+        "storage the workers share, e.g. redis://127.0.0.1:6379 (docs/deploy.md), or run one worker."
+    )
 
 
 def resolve_secret_key(settings: Mapping[str, Any], instance_path: str, *, cli: bool) -> str:

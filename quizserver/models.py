@@ -43,11 +43,15 @@ class Role(StrEnum):
 class Account(UserMixin):
     """What the session and the pages need of a user: shared by the `User` row and `SignedInUser`.
 
-    Both provide id, email, name, role, active and session_version.
+    Both provide id, email, name, role, active and session_version, and `login_key`: the key of the
+    browser's row in `login_sessions` (set at log-in by `accounts.start_login_session`).
     """
 
+    login_key: str = ""
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What the session (and the remember-me) cookie carries; `security.load_user` checks each part."""
+        return f"{self.id}:{self.session_version}:{self.login_key}"
 
     @property
     def is_active(self) -> bool:
@@ -93,6 +97,18 @@ class SignedInUser(Account):
     role: str
     active: bool
     session_version: int
+    login_key: str = ""
+
+
+class LoginSession(Model):
+    """One logged-in browser. Its key is in the cookie; log-out deletes the row, so a copied cookie stops working."""
+
+    __tablename__ = "login_sessions"
+
+    # sha256 of the key: the table alone does not give anyone a working session
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class BankVersion(Model):

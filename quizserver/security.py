@@ -7,11 +7,12 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, abort, g, request
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, join, select
 
+from .accounts import LOGIN_SESSION_LIFETIME, login_key_digest
 from .extensions import db, login_manager
 from .hotpath import HotStatement, request_connection
-from .models import SignedInUser, User
+from .models import LoginSession, SignedInUser, User, utcnow
 from .services import AnswerTarget, answer_target_from, with_answer_target
 from .services import answer_target as read_answer_target
 
@@ -33,8 +34,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-_ACCOUNT = select(User.id, User.email, User.name, User.role, User.active, User.session_version).where(
-    User.id == bindparam("id")
+# The browser's login session is joined in, so checking it costs no statement of its own.
+_LOGIN_SESSION = (
+    (LoginSession.key_hash == bindparam("key_hash"))
+    & (LoginSession.user_id == User.id)
+    & (LoginSession.created_at > bindparam("oldest"))
+)
+_ACCOUNT = (
+    select(User.id, User.email, User.name, User.role, User.active, User.session_version)
+    .select_from(join(User, LoginSession, _LOGIN_SESSION))
+    .where(User.id == bindparam("id"))
 )
 ACCOUNT_COLUMNS = len(_ACCOUNT.selected_columns)
 _SIGNED_IN = HotStatement(_ACCOUNT)
@@ -44,15 +53,18 @@ ANSWER_ENDPOINT = "quiz.answer"
 
 @login_manager.user_loader
 def load_user(session_id: str) -> SignedInUser | None:
-    """Every signed-in request reads the account: one light query, no ORM object.
+    """Every signed-in request reads the account and its login session: one light query, no ORM object.
 
     An answer's post reads the week's bank version and the student's state in the same query and
     leaves them in `g.answer_target` for the view (see `answer_target`). It needs no ORM object, so
     it reads on the request's Core connection (`hotpath.request_connection`), where it also writes."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    user_id, _, rest = session_id.partition(":")
+    version, _, login_key = rest.partition(":")
+    if not user_id.isdigit() or not version.isdigit() or not login_key:
         return None
-    params: dict[str, Any] = {"id": int(user_id)}
+    params: dict[str, Any] = {
+        "id": int(user_id), "key_hash": login_key_digest(login_key), "oldest": utcnow() - LOGIN_SESSION_LIFETIME,
+    }  # fmt: skip
     view_args = request.view_args or {}
     answering = request.endpoint == ANSWER_ENDPOINT and request.method == "POST"
     if answering:
@@ -62,7 +74,7 @@ def load_user(session_id: str) -> SignedInUser | None:
         row = _SIGNED_IN.first(db.session.connection(), params)
     if row is None:
         return None
-    account = SignedInUser(*row[:ACCOUNT_COLUMNS])
+    account = SignedInUser(*row[:ACCOUNT_COLUMNS], login_key=login_key)
     # A deactivated account's sessions end at once, not when its cookie expires.
     if account.session_version != int(version) or not account.active:
         return None

@@ -480,8 +480,12 @@ def submit_answer(
     idempotency_key: str | None = None,
     now: datetime | None = None,
     connection: Connection | None = None,
+    unreadable: str | None = None,
 ) -> SubmitOutcome:
     """Grade one answer and record it: a row per answer, and a counted attempt when one is left.
+
+    `unreadable` is why the view could not read the form (a choice that is not a shown place): the
+    answer is then recorded as invalid with that message, without grading.
 
     Statements compiled once and sent on the driver's cursor (`hotpath`) of `connection` (the
     answer view gives the request's Core connection), else of the session's connection. On PostgreSQL
@@ -492,7 +496,8 @@ def submit_answer(
     is held for microseconds.
     """
     now = now or utcnow()
-    result = grade(question.answer_spec(), target.answer, raw)
+    spec = question.answer_spec()
+    result = Grade(Status.INVALID, 0.0, unreadable) if unreadable else grade(spec, target.answer, raw)
     conn = connection if connection is not None else db.session.connection()
     params: dict[str, Any] = {
         "user_id": user_id,

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from quizserver.accounts import (
     AccountError,
+    RosterProblem,
     import_roster,
     issue_password_token,
     parse_roster,
@@ -23,6 +24,7 @@ from quizserver.accounts import (
 from quizserver.extensions import db
 from quizserver.models import Attempt, User
 from quizserver.security import instructor_required
+from quizserver.staff.exports import safe_cell
 
 from . import bp
 from .forms import ActiveForm, ImportForm, LinksForm, ResetForm, RoleForm
@@ -108,11 +110,17 @@ def _link(token: str) -> str:
     return url_for("auth.set_password_link", token=token, _external=True)
 
 
-def _links_page(rows: list[tuple[str, str, str]], existing: list[str] | None = None, title: str = "") -> str:
+def _links_page(
+    rows: list[tuple[str, str, str]],
+    existing: list[str] | None = None,
+    title: str = "",
+    refused: list[RosterProblem] | None = None,
+) -> str:
     return render_template(
         "admin/links.html",
         rows=rows,
         existing=existing or [],
+        refused=refused or [],
         title=title or "One-time set-password links",
         links_form=LinksForm(rows=json.dumps(rows)),
     )
@@ -136,25 +144,26 @@ def reset_password(user_id: int) -> str | Response:
 @instructor_required
 def import_students() -> str:
     form = ImportForm()
-    problems: list[str] = []
+    problems: list[RosterProblem] = []
     if form.validate_on_submit():
         data = form.roster.data.read(MAX_ROSTER_BYTES + 1)
         if len(data) > MAX_ROSTER_BYTES:
-            problems = ["The file is larger than 1 MB; split it into smaller files."]
+            problems = [RosterProblem(None, "", "The file is larger than 1 MB; split it into smaller files.")]
         else:
             rows, problems = parse_roster(data)
-        if not problems:
-            result = import_roster(rows)
-            db.session.commit()
-            links = [(user.email, user.name, _link(token)) for user, token in result.created]
-            noun = "student" if len(links) == 1 else "students"
-            return _links_page(links, result.existing, title=f"Imported {len(links)} new {noun}")
-    return render_template("admin/import.html", form=form, problems=problems)
-
-
-def _spreadsheet_safe(cell: str) -> str:
-    """A cell starting with = + - @ would run as a formula when the CSV is opened in a spreadsheet."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+            if rows:
+                result = import_roster(rows)
+                db.session.commit()
+                links = [(user.email, user.name, _link(token)) for user, token in result.created]
+                noun = "student" if len(links) == 1 else "students"
+                title = f"Imported {len(links)} new {noun}"
+                return _links_page(links, result.existing, title=title, refused=problems)
+    return render_template(
+        "admin/import.html",
+        form=form,
+        problems=[p for p in problems if p.line is None],
+        refused=[p for p in problems if p.line is not None],
+    )
 
 
 def _posted_rows(raw: str) -> list[list[str]]:
@@ -180,7 +189,7 @@ def links_csv() -> Response:
     writer = csv.writer(out)
     writer.writerow(["email", "name", "link"])
     for row in _posted_rows(form.rows.data or ""):
-        writer.writerow([_spreadsheet_safe(cell) for cell in row])
+        writer.writerow([safe_cell(cell) for cell in row])
     return Response(
         out.getvalue(),
         mimetype="text/csv",

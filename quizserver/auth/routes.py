@@ -5,15 +5,21 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
+from quizserver import throttle
 from quizserver.accounts import (
     AccountError,
     WrongPassword,
     authenticate,
     change_password,
-    create_user,
+    end_login_session,
+    end_login_sessions,
     normalize_email,
+    sign_up,
+    start_login_session,
     use_password_token,
     valid_password_token,
 )
@@ -38,30 +44,53 @@ def _login_limit() -> str:
     return current_app.config["QUIZ"]["LOGIN_LIMIT"]
 
 
-def _login_account_key() -> str:
-    return "login-account:" + normalize_email(request.form.get("email", ""))
-
-
 def _login_failed(response: Response) -> bool:
-    """Only failed attempts count: a lecture hall behind one address can still log in."""
+    """Only failed posts count: a class setting passwords behind one address is not held up."""
     return response.status_code != 302
 
 
+def _start_session(user: User, *, remember: bool = False) -> None:
+    """Log this browser in with a login session of its own, which log-out ends on the server."""
+    start_login_session(user)
+    db.session.commit()
+    login_user(user, remember=remember)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_account_key, deduct_when=_login_failed)
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("quiz.weeks"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
+        email = form.email.data or ""
+        wait = throttle.current_wait(email)
+        if wait is not None:
+            whose = "for this email from your network" if wait.for_account else "from your network"
+            raise TooManyRequests(
+                f"Too many failed log-ins {whose}. If you forgot your password, ask your instructor for a "
+                "set-password link.",
+                retry_after=wait.seconds,
+            )
+        user = authenticate(email, form.password.data or "")
         if user is None:
+            throttle.record_failure(email)
             flash("Wrong email or password.", "error")
         else:
-            login_user(user, remember=bool(form.remember.data))
+            throttle.record_success(email)
+            _start_session(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
+
+
+def _signed_up(email: str) -> Response:
+    """The same answer, and no log-in, whether or not the email had an account: it tells nobody which."""
+    flash(
+        f"Thank you. If {normalize_email(email)} is new here, its account is ready: log in with the password you "
+        "chose. If it already had an account, log in with that account's password, or ask your instructor for a "
+        "set-password link.",
+        "success",
+    )
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -79,23 +108,37 @@ def signup() -> str | Response:
         if needs_key and not hmac.compare_digest(given.encode(), settings["ENROLLMENT_KEY"].encode()):
             form.enrollment_key.errors = ["This is not the course's enrollment key."]
         else:
+            email = form.email.data or ""
             try:
-                user = create_user(form.email.data or "", form.password.data or "", name=form.name.data or "")
+                sign_up(email, form.password.data or "", name=form.name.data or "")
+                db.session.commit()
             except AccountError as exc:
                 flash(str(exc), "error")
+            except IntegrityError:  # the same new email signed up twice at once: the other one has it
+                db.session.rollback()
+                return _signed_up(email)
             else:
-                db.session.commit()
-                login_user(user)
-                flash("Welcome! Your account is ready.", "success")
-                return redirect(url_for("quiz.weeks"))
+                return _signed_up(email)
     return render_template("auth/signup.html", form=form, needs_key=needs_key)
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    end_login_session(current_user.login_key)
+    db.session.commit()
     logout_user()
     flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere() -> Response:
+    end_login_sessions(current_user.id)
+    db.session.commit()
+    logout_user()
+    flash("You are logged out on every device, this one included.", "info")
     return redirect(url_for("auth.login"))
 
 
@@ -112,9 +155,8 @@ def set_password_link(token: str) -> str | Response | tuple[str, int]:
         except AccountError as exc:
             form.password.errors = [str(exc)]
         else:
-            db.session.commit()
             logout_user()
-            login_user(user)
+            _start_session(user)
             flash("Your password is set. Welcome!", "success")
             return redirect(url_for("quiz.weeks"))
     return render_template("auth/set_password.html", form=form)
@@ -134,8 +176,7 @@ def account_password() -> str | Response:
         except AccountError as exc:
             form.password.errors = [str(exc)]
         else:
-            db.session.commit()
-            login_user(user)  # this session carries the new version; every other one ends
+            _start_session(user)  # a new session with the new version; every other one has ended
             flash("Your password is changed. You are logged out everywhere else.", "success")
             return redirect(url_for("auth.account_password"))
     return render_template("auth/account.html", form=form)

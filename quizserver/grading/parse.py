@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 MAX_ANSWER_LENGTH = 5000
+MAX_ENTRY_LENGTH = 500  # one number or expression: a long formula typed by hand is well under this
 
 # Dash-like characters people paste from slides or word processors, all meant as minus.
 _MINUS_SIGNS = "\u2212\u2010\u2011\u2012\u2013\u2014\ufe63\uff0d"
@@ -26,15 +27,17 @@ _NORMALISE = str.maketrans(
      **dict.fromkeys(_SPACES, " "), "\u00f7": "/"}
 )
 
-_NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_PLAIN_NUMBER = re.compile(rf"\s*([+-]?{_NUMBER})\s*(?:/\s*([+-]?{_NUMBER})\s*)?")
+# Every regex read on student text has one way to match each character: possessive runs (*+, ++) never
+# give characters back, so a failed match costs linear time, not quadratic (tests/security/test_parse_cost.py).
+_NUMBER = r"(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][+-]?\d++)?"
+_PLAIN_NUMBER = re.compile(rf"\s*+([+-]?{_NUMBER})\s*+(?:/\s*+([+-]?{_NUMBER})\s*+)?")
 # A digit or ")" directly followed by a name or "(": the student left out a "*" (2pi, 2(3+1)).
-_IMPLICIT_PRODUCT = re.compile(r"(?:\d(?![eE][+-]?\d)|\))\s*[A-Za-z_(\u03c0]")
+_IMPLICIT_PRODUCT = re.compile(r"(?:\d(?![eE][+-]?\d)|\))\s*+[A-Za-z_(\u03c0]")
 _OPERATOR_CHARS = "+-*/^"
 # A signed decimal that Python's own grammar reads as the same number float() does: ASCII digits, and
 # no integer part with a leading zero (007 is a syntax error there). Up to _SHORT characters, both
 # round the exact value once, to the nearest float.
-_DECIMAL = re.compile(r"[+-]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?(?:(?:0|[1-9][0-9]*+)(?:\.[0-9]*+)?|\.[0-9]++)(?:[eE][+-]?[0-9]++)?", re.ASCII)
 _SHORT = 40
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "\u03c0": math.pi, "e": math.e}
@@ -304,6 +307,8 @@ def _is_operator_gap(chunks: list[_Piece]) -> bool:
 
 def _read_entry(piece: _Piece, full_text: str, expressions: bool) -> float:
     piece = piece.strip()
+    if len(piece.text) > MAX_ENTRY_LENGTH:
+        raise AnswerError(f"A number or expression is too long (over {MAX_ENTRY_LENGTH} characters).")
     if expressions:
         if len(piece.text) <= _SHORT and _DECIMAL.fullmatch(piece.text):
             return _finite(float(piece.text))  # what the expression would give, without parsing one

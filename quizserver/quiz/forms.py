@@ -1,6 +1,30 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
-from wtforms.validators import Length
+from wtforms import Field, HiddenField, StringField
+from wtforms.validators import Length, ValidationError
+
+from quizserver.grading.parse import MAX_ANSWER_LENGTH
+
+MAX_CHOICE_LENGTH = MAX_ANSWER_LENGTH  # the posted positions joined with commas, limited like a typed answer
+STORED_CHOICE_LENGTH = 100  # what is kept of an unreadable choice post, enough to show what was sent
+
+
+class PositionsField(Field):
+    """Every value posted under the field's name (one per ticked box), as a list of strings."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = [str(value) for value in valuelist]
+
+
+def _joined_at_most(limit: int) -> Callable[[FlaskForm, Field], None]:
+    def check(form: FlaskForm, field: Field) -> None:
+        if len(",".join(field.data or ())) > limit:
+            raise ValidationError(f"The choice is too long (over {limit} characters).")
+
+    return check
 
 
 class AnswerForm(FlaskForm):
@@ -12,7 +36,8 @@ class AnswerForm(FlaskForm):
     class Meta:
         csrf = False
 
-    answer = StringField("Your answer", validators=[Length(max=5000)])
+    answer = StringField("Your answer", validators=[Length(max=MAX_ANSWER_LENGTH)])
+    choice = PositionsField("Your choice", default=(), validators=[_joined_at_most(MAX_CHOICE_LENGTH)])
     token = HiddenField()
 
 

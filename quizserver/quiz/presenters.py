@@ -22,12 +22,31 @@ class ChoiceView:
     html: str
 
 
+class UnreadableChoice(ValueError):
+    """Posted choices that are not places in the student's order; `.message` says what is wrong."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def choice_ids(order: list[str], positions: list[str]) -> str:
-    """The author's ids for the posted positions; an unknown position is passed on for the grader to refuse."""
-    ids = []
+    """The author's ids for the posted 1-based places in the student's shuffled order.
+
+    Only a place is accepted: an author's id would answer without reading, since keys are mostly `a`.
+    """
+    if not positions:
+        raise UnreadableChoice("No choice is selected.")
+    ids: list[str] = []
     for position in positions:
-        index = int(position) - 1 if position.isdigit() else -1
-        ids.append(order[index] if 0 <= index < len(order) else position)
+        # ASCII digits only: str.isdigit also accepts "²" and full-width digits.
+        index = int(position) - 1 if position.isascii() and position.isdigit() and len(position) < 4 else -1
+        if not 0 <= index < len(order):
+            shown = position if len(position) <= 20 else position[:20] + "…"
+            raise UnreadableChoice(f"'{shown}' is not one of the {len(order)} choices shown: choose from the list.")
+        if order[index] in ids:
+            raise UnreadableChoice(f"Choice {position} was sent twice.")
+        ids.append(order[index])
     return ",".join(ids)
 
 
@@ -75,8 +94,8 @@ class QuestionView:
 
     @property
     def selected(self) -> set[str]:
-        if self.last is None or not self.question.is_choice:
-            return set()
+        if self.last is None or not self.question.is_choice or self.last.status == "invalid":
+            return set()  # an unreadable post holds what was sent, not the author's ids
         return set(self.last.raw_answer.split(","))
 
 

@@ -1,14 +1,20 @@
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+import math
+import time
+from collections.abc import Callable
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from quizserver.bank import Question
 from quizserver.catalog import ServedBank, WeekStatus, serve, served_bank, served_banks
-from quizserver.extensions import db
+from quizserver.extensions import db, limiter
 from quizserver.hotpath import commit_request, request_connection
 from quizserver.models import QuestionState
 from quizserver.security import answer_target
@@ -24,8 +30,8 @@ from quizserver.services import (
 )
 
 from . import bp
-from .forms import ActionForm, AnswerForm
-from .presenters import choice_ids, choice_order, question_view
+from .forms import STORED_CHOICE_LENGTH, ActionForm, AnswerForm
+from .presenters import UnreadableChoice, choice_ids, choice_order, question_view
 
 
 @bp.get("/")
@@ -143,8 +149,42 @@ def _json_reply(
     )
 
 
+def _limit(setting: str) -> Callable[[], str]:
+    return lambda: current_app.config["QUIZ"][setting]
+
+
+def _per_student() -> str:
+    """Writes are counted per signed-in student: a lecture hall shares one address."""
+    return f"student:{current_user.id}"
+
+
+_NOT_DONE = {
+    "quiz.answer": ("Your answer was not recorded: too many answers in a short time.", "Send it again"),
+    "quiz.new_numbers": ("No new numbers were drawn: too many requests in a short time.", "Try again"),
+    "quiz.reveal_solution": ("The solution was not revealed: too many requests in a short time.", "Try again"),
+}
+
+
+@bp.errorhandler(429)
+def too_many_requests(error: TooManyRequests) -> tuple[Response | str, int]:
+    """A write refused by its limit, in words: what did not happen and when to send it again."""
+    current = limiter.current_limit if isinstance(error, RateLimitExceeded) else None
+    if current is not None:
+        seconds = max(1, math.ceil(current.window.reset_time - time.time()))  # reset_at rounds up a second more
+    else:
+        seconds = error.retry_after if isinstance(error.retry_after, int) else 60
+    done, again = _NOT_DONE.get(request.endpoint or "", ("That was not done: too many requests.", "Try again"))
+    message = f"{done} {again} in {seconds} second{'s' if seconds != 1 else ''}."
+    if _wants_json():
+        return jsonify(error=message), 429
+    args = request.view_args or {}
+    back = url_for("quiz.week", week=args.get("week", 0)) + f"#q-{args.get('question_id', '')}"
+    return render_template("quiz/limited.html", message=message, back=back), 429
+
+
 @bp.post("/weeks/<int:week>/<question_id>/answer")
 @login_required
+@limiter.limit(_limit("ANSWER_LIMIT"), key_func=_per_student)
 def answer(week: int, question_id: str) -> Response | tuple[Response, int]:
     ref, target = answer_target(current_user.id, week, question_id)
     served = _open_bank(week, serve(ref) if ref else None)
@@ -162,14 +202,19 @@ def answer(week: int, question_id: str) -> Response | tuple[Response, int]:
         db.session.commit()  # as the page would have: the answer is written on the request's own connection
         target = answerable(current_user.id, week, question_id)
         assert target is not None
+    unreadable = None
     if question.is_choice:
-        raw = choice_ids(choice_order(question, target.choice_order), request.form.getlist("choice"))
+        positions = form.choice.data or []
+        try:
+            raw = choice_ids(choice_order(question, target.choice_order), positions)
+        except UnreadableChoice as error:
+            raw, unreadable = ",".join(positions)[:STORED_CHOICE_LENGTH], error.message
     else:
         raw = form.answer.data or ""
     # Everything the answer reads and writes is a HotStatement: no ORM session (see hotpath).
     outcome = submit_answer(
         current_user.id, served, question, target, raw,
-        idempotency_key=form.token.data or None, connection=request_connection(),
+        idempotency_key=form.token.data or None, connection=request_connection(), unreadable=unreadable,
     )  # fmt: skip
     commit_request()
     note = outcome.note if outcome.grade.status.value != "invalid" else ""
@@ -184,6 +229,7 @@ def answer(week: int, question_id: str) -> Response | tuple[Response, int]:
 
 @bp.post("/weeks/<int:week>/<question_id>/reveal")
 @login_required
+@limiter.limit(_limit("REVEAL_LIMIT"), key_func=_per_student)
 def reveal_solution(week: int, question_id: str) -> Response:
     served = _open_bank(week)
     if not ActionForm().validate_on_submit():
@@ -198,6 +244,7 @@ def reveal_solution(week: int, question_id: str) -> Response:
 
 @bp.post("/weeks/<int:week>/<question_id>/new")
 @login_required
+@limiter.limit(_limit("NEW_NUMBERS_LIMIT"), key_func=_per_student)
 def new_numbers(week: int, question_id: str) -> Response:
     served = _open_bank(week)
     if not ActionForm().validate_on_submit():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -10,16 +11,20 @@ from quizserver.catalog import ServedBank
 
 from .queries import LONG_COLUMNS, GradebookRow, as_utc, long_rows
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# OWASP's CSV-injection list, with the full-width forms some spreadsheets also read as operators.
+_FORMULA_START = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+_ALWAYS_DEFUSED = ("\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 def safe_cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe; plain numbers stay numbers."""
-    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+    """Text a spreadsheet would run as a formula gets a leading apostrophe; plain numbers stay numbers.
+
+    Spreadsheets skip leading whitespace and newlines before looking for a formula, so those are looked past.
+    """
+    if not isinstance(value, str) or _PLAIN_NUMBER.fullmatch(value):
         return value
-    try:
-        float(value)
-    except ValueError:
+    if value.startswith(_ALWAYS_DEFUSED) or value.lstrip()[:1] in _FORMULA_START:
         return "'" + value
     return value
 

@@ -55,6 +55,10 @@ def test_student_signs_up_answers_wrong_invalid_right_and_reveals(page, site):
     page.get_by_label("Repeat the password").fill(PASSWORD)
     page.get_by_label("Enrollment key").fill(ENROLLMENT_KEY)
     page.get_by_role("button", name="Create my account").click()
+    expect(page).to_have_url(re.compile(r"/login$"))  # sign-up does not say whether the email was new
+    page.get_by_label("Email").fill("ada@uni.example")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/weeks$"))
     page.get_by_role("link", name="Week 1: Test week").click()
     expect(page.locator("h1")).to_have_text("Week 1: Test week")

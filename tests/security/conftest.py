@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from flask_wtf.csrf import generate_csrf
 from werkzeug.security import generate_password_hash
 
-from quizserver.accounts import create_user
+from quizserver.accounts import create_user, start_login_session
 from quizserver.extensions import db
 from quizserver.models import User
 from tests.conftest import PASSWORD
@@ -32,14 +32,19 @@ def csrf_pair(app: Flask) -> tuple[str, str]:
 
 
 def login_as(client: FlaskClient, user: User | None) -> str:
-    """Put a user's session into the client directly (fast, the same cookie a real log-in sets).
+    """Put a user's session into the client directly (fast, the same cookie and login session a real log-in makes).
 
     Returns a CSRF token valid for that session.
     """
-    token, raw = csrf_pair(client.application)
+    app = client.application
+    token, raw = csrf_pair(app)
+    if user is not None:
+        with app.app_context():
+            start_login_session(user)
+            db.session.commit()
     with client.session_transaction() as stored:
         stored.clear()
-        stored[client.application.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")] = raw
+        stored[app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")] = raw
         if user is not None:
             stored["_user_id"] = user.get_id()
             stored["_fresh"] = True

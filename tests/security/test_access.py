@@ -22,6 +22,7 @@ ACCESS: dict[str, str] = {
     "auth.signup": PUBLIC,
     "auth.set_password_link": PUBLIC,
     "auth.logout": USER,
+    "auth.logout_everywhere": USER,
     "auth.account_password": USER,
     "quiz.weeks": USER,
     "quiz.week": USER,
@@ -49,7 +50,7 @@ ACCESS: dict[str, str] = {
 
 
 # Routes whose answer is a redirect to the log-in page (the start page, logging out): not a refusal.
-LANDING = {"quiz.index", "auth.logout"}
+LANDING = {"quiz.index", "auth.logout", "auth.logout_everywhere"}
 
 
 def url_values(cast: Cast) -> dict[str, object]:

@@ -86,10 +86,9 @@ def test_roster_import_creates_accounts_with_one_time_links(app: Flask, cast: Ca
         (b"\xff\xfe\x00b\x00a\x00d", "not UTF-8"),
         (b"", "no rows"),
         (b"email,name\n", "only a header row"),
-        (b"ada@uni.example,Ada\nnot-an-email,Bob\n", "line 2: &#39;not-an-email&#39; is not an email address"),
-        (b"ada@uni.example,Ada\nada@uni.example,Ada\n", "line 2: ada@uni.example is already on line 1"),
+        (b"bob-at-uni,Bob\n", "An email address must have an @-sign."),
         (b'ada@uni.example,"unterminated\n', "not valid CSV"),
-        (b"name;surname\nAda;Lovelace\n", "is not an email address"),
+        (b"name;surname\nAda;Lovelace\n", "must have an @-sign"),
     ],
 )
 def test_a_malformed_roster_is_explained_and_imports_nothing(

@@ -130,9 +130,10 @@ def test_parse_number_reads_valid_forms(text: str, expected: float) -> None:
         ("0,5", "decimal point"),
         ("[1, 2]", "single number, not 2 entries"),
         ("x" * 5001, "too long"),
-        ("(" * 300 + "1" + ")" * 300, "too deeply nested"),
-        ("+".join(["1"] * 2400), "too deeply nested or too long"),
-        ("-" * 4000 + "1", "too deeply nested or too long"),
+        ("(" * 240 + "1" + ")" * 240, "too deeply nested"),
+        ("(" * 300 + "1" + ")" * 300, "too long (over 500 characters)"),
+        ("+".join(["1"] * 2400), "too long (over 500 characters)"),
+        ("-" * 4000 + "1", "too long (over 500 characters)"),
         ("1\x00", "could not read"),
     ],
 )

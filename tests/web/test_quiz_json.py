@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 
 from quizserver.quiz.routes import _wants_json
-from tests.web.helpers import CSRF, key_of, state_of, typed
+from tests.web.helpers import CSRF, choice_positions, key_of, state_of, typed
 
 JSON = {"Accept": "application/json"}
 
@@ -46,7 +46,7 @@ def test_answer_replies_with_the_question_fragment_and_the_score(app, client, st
 def test_a_practice_answer_carries_its_note_in_the_fragment(app, client, student):
     client.get("/weeks/1")
     post_json(client, 1, "relu", "reveal")
-    response = post_json(client, 1, "relu", "answer", {"choice": ["a"]})
+    response = post_json(client, 1, "relu", "answer", {"choice": choice_positions(client, 1, "relu", ["a"])})
     data = response.get_json()
     assert "practice" in data["note"] and data["note"] in data["question_html"]
 

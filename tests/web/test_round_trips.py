@@ -12,11 +12,11 @@ import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
 from psycopg import pq
-from sqlalchemy import event, update
+from sqlalchemy import delete, event, update
 
 from quizserver.catalog import VersionRef
 from quizserver.extensions import db
-from quizserver.models import User
+from quizserver.models import LoginSession, User
 from quizserver.security import answer_target
 from tests.conftest import csrf_token, is_postgres
 from tests.web.helpers import attempts_of, key_of, typed
@@ -113,7 +113,8 @@ def test_an_answer_reads_the_account_and_its_target_in_one_query(
         assert post_answer(client, csrf, "scale", raw).status_code == 302
     reads = [s for s in sent if s.startswith("SELECT")]
     assert len(reads) == 1, sent
-    assert "FROM users LEFT OUTER JOIN bank_versions" in reads[0]
+    # the login session is checked in the same statement: a join, not a round trip of its own
+    assert re.search(r"FROM users JOIN login_sessions ON .* LEFT OUTER JOIN bank_versions", reads[0]), reads[0]
     assert "question_states" in reads[0] and "variants" in reads[0]
     if is_postgres(app):  # the write is one statement, in autocommit: no BEGIN, no COMMIT
         assert len(sent) == 2, sent
@@ -131,6 +132,17 @@ def test_an_answer_from_a_session_that_has_ended_is_not_recorded(
         db.session.commit()
     response = post_answer(client, csrf, "scale", "1")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert attempts_of(app, student.id, "scale") == []
+
+
+def test_an_answer_from_a_browser_that_logged_out_is_not_recorded(
+    app: Flask, client: FlaskClient, student: User
+) -> None:
+    csrf = csrf_token(client, "/weeks/1")
+    with app.app_context():
+        db.session.execute(delete(LoginSession).where(LoginSession.user_id == student.id))
+        db.session.commit()
+    assert "/login" in post_answer(client, csrf, "scale", "1").headers["Location"]
     assert attempts_of(app, student.id, "scale") == []
 
 
