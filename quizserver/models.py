@@ -172,6 +172,8 @@ class PoolVariant(Model):
     # choice questions: the HTML of each choice, by the author's id
     choices_html: Mapped[dict[str, str] | None] = mapped_column(JSON)
     uses: Mapped[int] = mapped_column(Integer, default=0)  # students given this variant
+    # render.RENDER_VERSION when the HTML was made: sync re-renders older rows from the stored names
+    render_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Variant(Model):

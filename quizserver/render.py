@@ -23,6 +23,8 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from quizserver.grading.format import format_number
 
+# Bump when the HTML a template renders to changes: quiz sync re-renders stored pools.
+RENDER_VERSION = 1
 PLACEHOLDER: re.Pattern[str] = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 # MathML presentation elements latex2mathml can produce; anything else makes the formula fall back to source.

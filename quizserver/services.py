@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from . import postgres
-from .bank import Bank, Problem, Question, bank_paths, load_bank_file
+from .bank import Bank, Problem, Question, bank_paths, load_bank, load_bank_file
 from .bank.pool import (
     DEFAULT_POOL_SIZE,
     PoolCounts,
@@ -39,6 +39,8 @@ from .bank.pool import (
     answer_key,
     build_bank_pools,
     choice_order,
+    ready_future,
+    rerender_entries,
 )
 from .catalog import ServedBank, VersionRef
 from .config import PROJECT_ROOT
@@ -55,6 +57,7 @@ from .models import (
     Variant,
     utcnow,
 )
+from .render import RENDER_VERSION
 from .sandbox import Runner, get_runner
 
 SEED_BOUND = 2**31
@@ -651,6 +654,7 @@ class SyncedFile:
 class SyncReport:
     files: tuple[SyncedFile, ...]
     counts: PoolCounts = field(default_factory=PoolCounts)
+    rerendered: int = 0  # stored variants given new HTML because the renderer changed
 
     @property
     def refused(self) -> list[SyncedFile]:
@@ -711,8 +715,9 @@ def sync_banks(
             outcome = _store_version(bank, shown, stored, pools)
             files.append(SyncedFile(shown, bank.week, bank.content_hash, outcome, tuple(problems)))
             _record_status(shown, bank.week, bank.content_hash, True, problems)
+        rerendered = rerender_stale_pools(executor)
     db.session.flush()
-    return SyncReport(tuple(files), counts)
+    return SyncReport(tuple(files), counts, rerendered)
 
 
 def _has_errors(problems: Sequence[Problem]) -> bool:
@@ -772,6 +777,53 @@ def _store_version(bank: Bank, shown_path: str, stored: BankVersion | None, pool
     return "new"
 
 
+def rerender_stale_pools(executor: Executor | None = None) -> int:
+    """Stored variants whose HTML an older renderer made get new HTML from the names they keep, in every
+    version students may still hold: a change to how pages render reaches them without running bank code."""
+    stale = select(PoolVariant.bank_version_id, PoolVariant.question_id).where(
+        PoolVariant.render_version < RENDER_VERSION
+    )
+    pending = []
+    for version_id, question_ids in _grouped(db.session.execute(stale.distinct()).all()).items():
+        version = db.session.get_one(BankVersion, version_id)
+        bank, _ = load_bank(version.source, version.path)
+        for question_id in question_ids:
+            question = bank.question(question_id) if bank is not None else None
+            if question is None:
+                continue
+            stored = [
+                (row.id, row.names)
+                for row in db.session.execute(
+                    select(PoolVariant.id, PoolVariant.names).where(
+                        PoolVariant.bank_version_id == version_id, PoolVariant.question_id == question_id,
+                        PoolVariant.render_version < RENDER_VERSION,
+                    )
+                )
+            ]  # fmt: skip
+            if executor is not None:
+                pending.append(executor.submit(rerender_entries, question, stored))
+            else:
+                pending.append(ready_future(rerender_entries(question, stored)))
+    count = 0
+    for future in pending:
+        rows = [
+            {"id": pool_id, "text_html": text, "explanation_html": explanation, "choices_html": choices,
+             "render_version": RENDER_VERSION}
+            for pool_id, text, explanation, choices in future.result()
+        ]  # fmt: skip
+        if rows:
+            db.session.execute(update(PoolVariant), rows)
+            count += len(rows)
+    return count
+
+
+def _grouped(pairs: Sequence[Any]) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = {}
+    for version_id, question_id in pairs:
+        grouped.setdefault(version_id, []).append(question_id)
+    return grouped
+
+
 def _store_pools(version: BankVersion, pools: list[QuestionPool]) -> None:
     db.session.execute(delete(PoolVariant).where(PoolVariant.bank_version_id == version.id))  # a partial pool
     rows = [
@@ -779,7 +831,7 @@ def _store_pools(version: BankVersion, pools: list[QuestionPool]) -> None:
             "bank_version_id": version.id, "question_id": pool.question_id, "slot": e.slot, "seed": e.seed,
             "params": e.params, "names": e.names, "answer": e.answer, "choice_order": e.choice_order,
             "text_html": e.text_html, "explanation_html": e.explanation_html, "choices_html": e.choices_html,
-            "uses": 0,
+            "uses": 0, "render_version": RENDER_VERSION,
         }
         for pool in pools
         for e in pool.entries

@@ -165,6 +165,21 @@ def render_entries(bank_path: str, question: Question, samples: list[Sample]) ->
     return entries, problems
 
 
+def rerender_entries(
+    question: Question, stored: list[tuple[int, dict[str, Any]]]
+) -> list[tuple[int, str, str, dict[str, str] | None]]:
+    """New HTML for stored variants, from the names they keep: (id, text, explanation, choices).
+
+    For a changed renderer: no author code runs. Pure and picklable, like render_entries."""
+    rendered = []
+    for pool_id, names in stored:
+        try:
+            rendered.append((pool_id, *_render(question, names)))
+        except (KeyError, TypeError, ValueError):  # cannot happen for a bank that synced; keep the old HTML
+            continue
+    return rendered
+
+
 def _render(question: Question, names: dict[str, Any]) -> tuple[str, str, dict[str, str] | None]:
     text_html = render_template(question.text, names)
     explanation_html = render_template(question.explanation, names) if question.explanation else ""
@@ -198,7 +213,7 @@ def build_bank_pools(
             if executor is not None:
                 future = executor.submit(render_entries, bank.path, question, samples)
             else:
-                future = _done(render_entries(bank.path, question, samples))
+                future = ready_future(render_entries(bank.path, question, samples))
         pending.append((question, size, verification, future))
         if progress:
             progress(question)
@@ -222,7 +237,8 @@ def _has_error(problems: list[Problem]) -> bool:
     return any(p.severity == "error" for p in problems)
 
 
-def _done(value: Any) -> Future[Any]:
+def ready_future(value: Any) -> Future[Any]:
+    """A future that holds `value` already: the same shape with or without an executor."""
     future: Future[Any] = Future()
     future.set_result(value)
     return future

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from quizserver.accounts import create_user
 from quizserver.bank import load_bank
@@ -20,6 +20,7 @@ from quizserver.config import PROJECT_ROOT
 from quizserver.extensions import db
 from quizserver.grading import format_answer
 from quizserver.models import PoolVariant, QuestionState, User, Variant
+from quizserver.render import RENDER_VERSION
 from quizserver.sandbox import Limits, Runner
 from quizserver.sandbox import runner as runner_module
 from quizserver.services import sync_banks
@@ -460,3 +461,24 @@ def test_quiz_check_verifies_the_pool_seeds_and_random_ones(bare_app: Flask, tmp
     assert "random variants drawn from --seed " in full.output
     bank, _ = load_bank(path.read_text(), str(path))
     assert bank is not None
+
+
+def test_a_changed_renderer_re_renders_stored_pools_without_running_bank_code(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app.app_context():
+        db.session.execute(update(PoolVariant).values(text_html="<p>old</p>", render_version=0))
+        db.session.commit()
+    monkeypatch.setattr(runner_module.Runner, "generate_many", lambda *a, **k: pytest.fail("bank code ran"))
+    with app.app_context():
+        report = sync_banks([Path(__file__).parents[1] / "fixtures" / "banks"], variants=6)
+        db.session.commit()
+        assert [f.outcome for f in report.files] == ["unchanged"]
+        stored = db.session.scalar(select(func.count()).select_from(PoolVariant))
+        # every version is re-rendered, the closed week's too, which this sync did not name
+        assert report.rerendered == stored
+        assert db.session.scalar(select(func.count()).where(PoolVariant.text_html == "<p>old</p>")) == 0
+        assert set(db.session.scalars(select(PoolVariant.render_version).distinct())) == {RENDER_VERSION}
+    for row in _pool(app, 1, "outer"):
+        for value in row.params["u"]:
+            assert f"<mn>{value}</mn>" in row.text_html
