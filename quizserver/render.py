@@ -23,8 +23,8 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from quizserver.grading.format import format_number
 
-# Bump when the HTML a template renders to changes: quiz sync re-renders stored pools.
-RENDER_VERSION = 1
+# bump when the HTML a template renders to changes: quiz sync re-renders stored pools
+RENDER_VERSION = 2
 PLACEHOLDER: re.Pattern[str] = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 # MathML presentation elements latex2mathml can produce; anything else makes the formula fall back to source.
@@ -38,7 +38,7 @@ _MATHML_ATTRIBUTES = frozenset(
     "xmlns display mathvariant mathcolor mathbackground mathsize stretchy fence form accent accentunder "
     "displaystyle scriptlevel columnalign columnlines columnspacing rowalign rowlines rowspacing frame "
     "framespacing width height depth lspace rspace voffset minsize maxsize movablelimits largeop symmetric "
-    "separator linethickness notation linebreak".split()
+    "separator linethickness notation linebreak alttext aria-label encoding".split()
 )
 # latex2mathml writes symbols as numeric character references inside element text.
 _ESCAPED_CHAR_REF = re.compile(r"&amp;(#x[0-9A-Fa-f]+;|#[0-9]+;)")
@@ -122,6 +122,298 @@ def _format_plain(value: Any, sig: int = 4) -> str:
     return "[" + ", ".join(_format_plain(row, sig) for row in rows) + "]"
 
 
+# --------------------------------------------------------------------------- math in words
+# A spoken name for a formula, for screen readers and browsers without MathML: the common constructs of
+# the course's LaTeX, read the way a teacher would say them. Anything else gives None, and the caller
+# falls back to the LaTeX source.
+
+_GREEK = frozenset(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau "
+    "upsilon phi chi psi omega".split()
+)
+_VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho", "varsigma": "sigma"}
+_SYMBOLS = {
+    "partial": "partial", "nabla": "nabla", "infty": "infinity", "ell": "ell", "top": "transpose",
+    "dots": "dot dot dot", "ldots": "dot dot dot", "cdots": "dot dot dot", "prime": "prime",
+    "times": "times", "cdot": "dot", "odot": "elementwise times", "otimes": "circle times", "circ": "composed with",
+    "ast": "star", "pm": "plus or minus", "mp": "minus or plus", "div": "divided by",
+    "le": "less than or equal to", "leq": "less than or equal to", "ge": "greater than or equal to",
+    "geq": "greater than or equal to", "ne": "not equal to", "neq": "not equal to", "approx": "approximately equals",
+    "equiv": "is equivalent to", "propto": "proportional to", "sim": "distributed as", "in": "in",
+    "notin": "not in", "subset": "subset of", "subseteq": "subset of or equal to", "cup": "union",
+    "cap": "intersection", "to": "to", "rightarrow": "to", "leftarrow": "gets", "mapsto": "maps to",
+    "implies": "implies", "iff": "if and only if", "mid": "given", "forall": "for all", "exists": "there exists",
+    "lVert": "norm of", "rVert": "end norm", "Vert": "double bar", "|": "double bar", "lvert": "vertical bar",
+    "rvert": "vertical bar", "lfloor": "floor of", "rfloor": "end floor", "lceil": "ceiling of",
+    "rceil": "end ceiling", "langle": "open angle", "rangle": "close angle", "{": "open brace", "}": "close brace",
+    "log": "log", "ln": "natural log", "exp": "exp", "sin": "sine", "cos": "cosine", "tan": "tangent",
+    "tanh": "tanh", "sigmoid": "sigmoid", "det": "determinant", "arg": "arg", "lim": "limit",
+    "quad": ",", "qquad": ",", "%": "percent", "$": "dollar", "_": "underscore", "#": "number sign",
+}
+_CHARACTERS = {
+    "+": "plus", "-": "minus", "=": "equals", "<": "less than", ">": "greater than", "/": "over",
+    "*": "star", "!": "factorial", "'": "prime", "|": "vertical bar", "(": "open paren", ")": "close paren",
+    "[": "open bracket", "]": "close bracket", ",": ",", ";": ";", ":": ":", ".": ".",
+}
+_LARGE_OPERATORS = {"sum": "sum", "prod": "product", "max": "max", "min": "min", "argmax": "arg max",
+                    "argmin": "arg min"}
+_ACCENTS = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde", "bar": "bar",
+            "overline": "bar", "vec": "vector", "dot": "dot", "ddot": "double dot"}
+_FONTS = {"mathbf": "bold", "boldsymbol": "bold", "bm": "bold", "mathcal": "script", "mathscr": "script",
+          "mathit": "", "mathsf": "", "mathnormal": ""}
+_TEXTS = frozenset("text textrm texttt textbf textit textsf mathrm operatorname mbox".split())
+_DOUBLE_STRUCK = {"R": "the real numbers", "E": "expectation", "1": "indicator", "N": "the natural numbers",
+                  "Z": "the integers"}
+_FRACTIONS = frozenset("frac tfrac dfrac cfrac".split())
+_IGNORED = frozenset(
+    "left right big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr middle displaystyle textstyle scriptstyle "
+    "limits nolimits , ; : ! > mathrel mathbin mathop mathord".split()
+) | {" "}
+_MATRICES = {"bmatrix": "matrix", "pmatrix": "matrix", "matrix": "matrix", "Bmatrix": "matrix",
+             "vmatrix": "determinant", "smallmatrix": "matrix"}
+_TABLES = frozenset("array aligned align align* cases gathered split".split())
+_LATEX_TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|\d+(?:\.\d+)?|\.\d+|\s+|.", re.DOTALL)
+
+
+class _Unspoken(Exception):
+    """A construct the word reader does not know: the formula keeps its LaTeX source as its name."""
+
+
+class _Phrase:
+    """Words for a piece of a formula, and whether it is one symbol (so `a over b` needs no brackets)."""
+
+    def __init__(self, words: list[str], atoms: int) -> None:
+        self.words = words
+        self.atoms = atoms
+
+    @property
+    def simple(self) -> bool:
+        return self.atoms <= 1
+
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+class _WordReader:
+    def __init__(self, latex: str) -> None:
+        self.tokens = [t.rstrip() if t.startswith("\\") and len(t) > 2 else t for t in _LATEX_TOKEN.findall(latex)]
+        self.tokens = [t for t in self.tokens if t and not t.isspace()]
+        self.at = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def take(self) -> str:
+        token = self.peek()
+        if token is None:
+            raise _Unspoken("the formula ends too early")
+        self.at += 1
+        return token
+
+    def expect(self, token: str) -> None:
+        if self.take() != token:
+            raise _Unspoken(f"expected {token}")
+
+    def sequence(self, stops: frozenset[str] = frozenset()) -> _Phrase:
+        words: list[str] = []
+        atoms = 0
+        while (token := self.peek()) is not None and token not in stops:
+            if token == "}":
+                raise _Unspoken("unbalanced braces")
+            phrase = self.scripted()
+            words += phrase.words
+            atoms += phrase.atoms
+        return _Phrase(words, atoms)
+
+    def argument(self) -> _Phrase:
+        """A command's argument: a {group} or a single token (`\\frac12` is one half)."""
+        token = self.peek()
+        if token == "{":
+            self.take()
+            phrase = self.sequence(frozenset("}"))
+            self.expect("}")
+            return _Phrase(phrase.words, min(phrase.atoms, 2) if phrase.atoms else 1)
+        if token is not None and token[0].isdigit() and len(token) > 1:
+            self.tokens[self.at] = token[1:]
+            return _Phrase([token[0]], 1)
+        return self.atom()
+
+    def raw_group(self) -> str:
+        """The literal text of a {group} (or a single token), for \\text and \\operatorname."""
+        if self.peek() != "{":
+            return self.take().lstrip("\\")
+        self.take()
+        depth, parts = 1, list[str]()
+        while True:
+            token = self.take()
+            depth += {"{": 1, "}": -1}.get(token, 0)
+            if depth == 0:
+                return "".join(parts).strip()
+            parts.append(" " if token.startswith("\\") and len(token) == 2 and not token[1].isalnum() else token)
+
+    def scripted(self) -> _Phrase:
+        """An atom with its subscript, superscript and primes."""
+        token = self.peek()
+        if token is not None and token.lstrip("\\") in _LARGE_OPERATORS:
+            return self.large_operator()
+        base = self.atom()
+        words, atoms = list(base.words), base.atoms
+        while (token := self.peek()) in ("_", "^", "'"):
+            self.take()
+            if token == "'":
+                words.append("prime")
+                continue
+            script = self.argument()
+            if token == "_":
+                words += ["sub", *script.words] + ([] if script.simple else ["end sub"])
+            else:
+                words += self.power(script)
+        return _Phrase(words, atoms)
+
+    @staticmethod
+    def power(script: _Phrase) -> list[str]:
+        text = script.text()
+        if text in ("2", "3"):
+            return ["squared" if text == "2" else "cubed"]
+        if text in ("transpose", "prime"):
+            return [text]
+        if script.words and script.words[0] == "open paren":
+            return ["superscript", *script.words]
+        if script.simple:
+            return ["to the power", *script.words]
+        return ["to the power", *script.words, "end power"]
+
+    def large_operator(self) -> _Phrase:
+        name = _LARGE_OPERATORS[self.take().lstrip("\\")]
+        below = above = None
+        while (token := self.peek()) in ("_", "^") or token in ("\\limits", "\\nolimits"):
+            self.take()
+            if token == "_":
+                below = self.argument()
+            elif token == "^":
+                above = self.argument()
+        words = [name]
+        if below and above:
+            words += ["from", *below.words, "to", *above.words]
+        elif below:
+            words += ["over", *below.words]
+        elif above:
+            words += ["to", *above.words]
+        return _Phrase(words, 2)
+
+    def atom(self) -> _Phrase:
+        token = self.take()
+        if token == "{":
+            phrase = self.sequence(frozenset("}"))
+            self.expect("}")
+            return phrase
+        if token[0].isdigit() or (token.startswith(".") and len(token) > 1):
+            return _Phrase([token], 1)
+        if token in _CHARACTERS:
+            return _Phrase([_CHARACTERS[token]], 1 if token in "'!" else 0)
+        if token.isalpha() and len(token) == 1:
+            return _Phrase([token], 1)
+        if not token.startswith("\\"):
+            raise _Unspoken(f"character {token!r}")
+        return self.command(token[1:])
+
+    def command(self, name: str) -> _Phrase:
+        if name in _IGNORED or name in ("quad", "qquad"):
+            if name in ("quad", "qquad"):
+                return _Phrase([","], 0)
+            if name.startswith("math") and name not in ("mathop",):
+                return self.argument()
+            return _Phrase([], 0)
+        if name in _GREEK or name in _VARIANTS or name.lower() in _GREEK:
+            spoken = _VARIANTS.get(name, name)
+            return _Phrase([f"capital {spoken.lower()}" if spoken[0].isupper() else spoken], 1)
+        if name in _FRACTIONS:
+            top, bottom = self.argument(), self.argument()
+            if top.simple and bottom.simple:
+                return _Phrase([*top.words, "over", *bottom.words], 2)
+            return _Phrase(["start fraction", *top.words, "over", *bottom.words, "end fraction"], 1)
+        if name == "sqrt":
+            index = None
+            if self.peek() == "[":
+                self.take()
+                index = self.sequence(frozenset("]"))
+                self.expect("]")
+            body = self.argument()
+            words = ["square root of"] if index is None else [*index.words, "th root of"]
+            return _Phrase(words + body.words + ([] if body.simple else ["end root"]), 1)
+        if name in _ACCENTS:
+            body = self.argument()
+            if body.simple:
+                return _Phrase([*body.words, _ACCENTS[name]], 1)
+            return _Phrase([_ACCENTS[name], "of", *body.words, "end", _ACCENTS[name]], 1)
+        if name in _FONTS:
+            body = self.argument()
+            prefix = [_FONTS[name]] if _FONTS[name] else []
+            return _Phrase(prefix + body.words, 1)
+        if name == "mathbb":
+            letter = self.raw_group()
+            return _Phrase([_DOUBLE_STRUCK.get(letter, f"double-struck {letter}")], 1)
+        if name in _TEXTS:
+            text = self.raw_group()
+            return _Phrase([text] if text else [], 1 if text else 0)
+        if name == "begin":
+            return self.environment(self.raw_group())
+        if name in _SYMBOLS:
+            spoken = _SYMBOLS[name]
+            return _Phrase([spoken], 1 if name[0].isalpha() and name not in _RELATIONS else 0)
+        raise _Unspoken(f"\\{name}")
+
+    def environment(self, name: str) -> _Phrase:
+        if name not in _MATRICES and name not in _TABLES:
+            raise _Unspoken(f"environment {name}")
+        if name == "array":
+            self.raw_group()  # the column layout: nothing to say
+        rows: list[list[_Phrase]] = [[]]
+        stops = frozenset({"&", "\\\\", "\\end"})
+        while True:
+            rows[-1].append(self.sequence(stops))
+            token = self.take()
+            if token == "\\\\":
+                rows.append([])
+            elif token == "\\end":
+                if self.raw_group() != name:
+                    raise _Unspoken("mismatched \\end")
+                break
+        if rows[-1] and not any(cell.words for cell in rows[-1]):
+            rows.pop()  # a trailing \\ before \end
+        if name in _TABLES:
+            return _Phrase(["; ".join(" ".join(cell.text() for cell in row) for row in rows)], 2)
+        width = max(len(row) for row in rows)
+        cells = [[cell.text() for cell in row] for row in rows]
+        kind = _MATRICES[name]
+        if width == 1 and len(rows) > 1 and kind == "matrix":
+            return _Phrase([f"column vector with entries {', '.join(row[0] for row in cells)}"], 1)
+        spoken_rows = "; ".join(f"row {n}: {', '.join(row)}" for n, row in enumerate(cells, start=1))
+        return _Phrase([f"{len(rows)} by {width} {kind}; {spoken_rows}; end {kind}"], 1)
+
+
+_RELATIONS = frozenset(
+    "times cdot odot otimes circ ast pm mp div le leq ge geq ne neq approx equiv propto sim in notin subset "
+    "subseteq cup cap to rightarrow leftarrow mapsto implies iff mid lVert rVert Vert lvert rvert lfloor rfloor "
+    "lceil rceil langle rangle".split()
+)
+
+
+@lru_cache(maxsize=4096)
+def latex_to_words(latex: str) -> str | None:
+    """A formula in words (`\\frac{a}{b}` is "a over b"), or None when it uses a construct not covered here."""
+    reader = _WordReader(latex)
+    try:
+        phrase = reader.sequence()
+    except (_Unspoken, RecursionError):
+        return None
+    if reader.peek() is not None:
+        return None
+    text = re.sub(r"\s+([,;:.])", r"\1", phrase.text())
+    text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
+    return text.strip(" ,;:.") or None
+
+
 # --------------------------------------------------------------------------- math
 
 
@@ -133,16 +425,30 @@ def _check_mathml(element: Element) -> None:
             del node.attrib[name]
 
 
+def _serialize(element: Element) -> str:
+    # tostring escapes every text and attribute; only latex2mathml's numeric character references are restored
+    return _ESCAPED_CHAR_REF.sub(r"&\1", tostring(element, encoding="unicode"))
+
+
 @lru_cache(maxsize=4096)
 def _latex_to_html(latex: str, display: bool) -> str:
+    """A formula as MathML named in words (aria-label, alttext), with its LaTeX source as an annotation."""
     try:
         element = convert_to_element(latex, display="block" if display else "inline")
         _check_mathml(element)
     # latex2mathml raises many unrelated exception types for bad input; one formula must not fail the page
     except Exception:
         return f'<code class="math-error">{escapeHtml(latex)}</code>'
-    # tostring escapes every text and attribute; only latex2mathml's numeric character references are restored
-    return _ESCAPED_CHAR_REF.sub(r"&\1", tostring(element, encoding="unicode"))
+    children = list(element)
+    presentation = "".join(_serialize(child) for child in children)
+    if len(children) != 1:
+        presentation = f"<mrow>{presentation}</mrow>"
+    name = escapeHtml(latex_to_words(latex) or latex.strip())
+    attributes = "".join(f' {key}="{escapeHtml(value)}"' for key, value in element.attrib.items())
+    return (
+        f'<math{attributes} alttext="{name}" aria-label="{name}"><semantics>{presentation}'
+        f'<annotation encoding="application/x-tex">{escapeHtml(latex)}</annotation></semantics></math>'
+    )
 
 
 def _render_math(latex: str, options: dict[str, Any]) -> str:

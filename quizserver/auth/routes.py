@@ -74,7 +74,7 @@ def login() -> str | Response:
         user = authenticate(email, form.password.data or "")
         if user is None:
             throttle.record_failure(email)
-            flash("Wrong email or password.", "error")
+            form.form_errors.append("Wrong email or password.")  # shown in the form's error summary
         else:
             throttle.record_success(email)
             _start_session(user, remember=bool(form.remember.data))
@@ -113,7 +113,7 @@ def signup() -> str | Response:
                 sign_up(email, form.password.data or "", name=form.name.data or "")
                 db.session.commit()
             except AccountError as exc:
-                flash(str(exc), "error")
+                form.form_errors.append(str(exc))
             except IntegrityError:  # the same new email signed up twice at once: the other one has it
                 db.session.rollback()
                 return _signed_up(email)

@@ -1,4 +1,5 @@
 import math
+import re
 
 import numpy as np
 import pytest
@@ -6,7 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from quizserver.render import (
+    RENDER_VERSION,
     format_latex,
+    latex_to_words,
     placeholder_names,
     render_markdown,
     render_template,
@@ -177,10 +180,14 @@ def test_substitute_unknown_name_raises_key_error(template, missing):
         ("<script>alert(1)</script>", ["&lt;script&gt;alert(1)&lt;/script&gt;"], ["<script"]),
         ('<img src=x onerror="alert(1)">', ["&lt;img"], ["<img"]),
         (r"$\text{<script>alert(1)</script>}$", ["&lt;script&gt;"], ["<script"]),
-        (r"$\href{javascript:alert(1)}{x}$", ["<mi>x</mi>"], ["href", "javascript"]),
+        (r"$\href{javascript:alert(1)}{x}$", ["<mi>x</mi>"], [" href=", "<a "]),
         ("[x](javascript:alert(1))", ["[x](javascript:alert(1))"], ["<a "]),
         (r"$\text{a & b}$", ["&amp;"], [" & "]),
-        (r"$\frac{1}{2}$", ['<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">', "<mfrac"], []),
+        (
+            r"$\frac{1}{2}$",
+            ['<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline" alttext="1 over 2"', "<mfrac"],
+            [],
+        ),
         (r"$\begin{bmatrix}1 & 2\\3 & 4\end{bmatrix}$", ["<mtable", "<mtr>", "<mtd><mn>4</mn></mtd>"], []),
         ("$$\n\\sum_{i=1}^n x_i\n$$", ['<div class="math block">', 'display="block"', "<munderover"], ["inline"]),
         ("text $$E = mc^2$$ more", ['display="block"'], ["$"]),
@@ -247,3 +254,77 @@ def test_render_template(template, present):
     for fragment in present:
         assert fragment in html
     assert "{{" not in html
+
+
+# --------------------------------------------------------------------------- math in words
+
+
+@pytest.mark.parametrize(
+    ("latex", "words"),
+    [
+        (r"\frac{a}{b}", "a over b"),
+        (r"\tfrac12", "1 over 2"),
+        (r"y_i", "y sub i"),
+        (r"W_{ij}", "W sub i j end sub"),
+        (r"x^2 + x^3", "x squared plus x cubed"),
+        (r"e^{-z}", "e to the power minus z"),
+        (r"h^{(l)}", "h superscript open paren l close paren"),
+        (r"X^\top X", "X transpose X"),
+        (r"\hat{y}_i", "y hat sub i"),
+        (r"\frac{\partial L}{\partial W_1}", "start fraction partial L over partial W sub 1 end fraction"),
+        (
+            r"\mathrm{MSE} = \frac{1}{n} \sum_{i=1}^{n} (\hat y_i - y_i)^2",
+            "MSE equals 1 over n sum from i equals 1 to n open paren y hat sub i minus y sub i close paren squared",
+        ),
+        (r"\sum_i w_i", "sum over i w sub i"),
+        (r"\sigma(\mathbf w^\top \mathbf x)", "sigma open paren bold w transpose bold x close paren"),
+        (r"\Phi \ne \varepsilon", "capital phi not equal to epsilon"),
+        (r"\sqrt{d_k}", "square root of d sub k"),
+        (r"\lVert w \rVert^2", "norm of w end norm squared"),
+        (r"P(y \mid x) \approx 0.5", "P open paren y given x close paren approximately equals 0.5"),
+        (r"1.5 \times 10^{-5}", "1.5 times 10 to the power minus 5"),
+        (r"\operatorname{ReLU}(z)", "ReLU open paren z close paren"),
+        (r"x \in \mathbb{R}^n", "x in the real numbers to the power n"),
+        (
+            r"\begin{bmatrix}1 & 2 & 3\\ -4 & 5 & 6\end{bmatrix}",
+            "2 by 3 matrix; row 1: 1, 2, 3; row 2: minus 4, 5, 6; end matrix",
+        ),
+        (r"\begin{bmatrix}0.5\\2\end{bmatrix}", "column vector with entries 0.5, 2"),
+        (r"a = 1, \qquad b = 2.", "a equals 1, b equals 2"),
+        (r"\text{loss} \to 0", "loss to 0"),
+    ],
+)
+def test_latex_to_words(latex, words):
+    assert latex_to_words(latex) == words
+
+
+@pytest.mark.parametrize("latex", [r"\unknowncommand x", r"\begin{tikzpicture}\end{tikzpicture}", "}", "x^", "a & b"])
+def test_latex_to_words_gives_none_for_what_it_cannot_read(latex):
+    assert latex_to_words(latex) is None
+
+
+def _math_names(html):
+    return re.findall(r'<math[^>]* alttext="([^"]*)" aria-label="([^"]*)"', html)
+
+
+def test_every_formula_has_a_name_in_words_and_its_source_as_annotation():
+    html = render_markdown(r"Minimise $\frac{1}{n}\sum_i (y_i - t_i)^2$ over $\unknowncommand{w}$.")
+    assert html.count("<math") == 2
+    assert _math_names(html) == [
+        ("1 over n sum over i open paren y sub i minus t sub i close paren squared",) * 2,
+        (r"\unknowncommand{w}",) * 2,  # no words for it: the source is the name
+    ]
+    assert '<annotation encoding="application/x-tex">\\frac{1}{n}\\sum_i (y_i - t_i)^2</annotation>' in html
+    assert html.count("<semantics>") == 2
+
+
+def test_names_and_annotations_are_escaped():
+    html = render_markdown(r'$\text{"><script>alert(1)</script>} < \text{&#60;b}$')
+    assert "<script" not in html
+    name, _ = _math_names(html)[0]
+    assert name == "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt; less than &amp;#60;b"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;} &lt; \\text{&amp;#60;b}</annotation>" in html
+
+
+def test_render_version_is_an_int():
+    assert isinstance(RENDER_VERSION, int) and RENDER_VERSION >= 2
