@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from quizserver import create_app
 from quizserver.accounts import create_user
+from quizserver.config import PROJECT_ROOT
 from quizserver.databases import scratch_database
 from quizserver.extensions import db
 from quizserver.models import User
@@ -118,6 +119,17 @@ def app(bare_app: Flask) -> Flask:
         assert report.ok, [str(p) for f in report.files for p in f.problems]
         db.session.commit()
     return bare_app
+
+
+@pytest.fixture
+def shipped_app(make_app: Callable[..., Flask]) -> Flask:
+    """An app serving the shipped banks of questions/, each with a pool of 2 verified variants."""
+    app = make_app(QUESTIONS_DIR=str(PROJECT_ROOT / "questions"))
+    with app.app_context():
+        report = sync_banks([PROJECT_ROOT / "questions"], variants=2)
+        assert report.ok, [str(p) for f in report.files for p in f.problems]
+        db.session.commit()
+    return app
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Every formula the app shows has a spoken name: over every question of the shipped banks."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from html.parser import HTMLParser
 
 import pytest
@@ -9,10 +8,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from quizserver.accounts import create_user
-from quizserver.config import PROJECT_ROOT
 from quizserver.extensions import db
 from quizserver.models import PoolVariant
-from quizserver.services import sync_banks
 from tests.conftest import PASSWORD, AuthActions
 
 
@@ -40,16 +37,6 @@ def math_names(html: str) -> _MathNames:
 
 def unnamed(html: str) -> list[tuple[str, str]]:
     return [pair for pair in math_names(html).names if not all(pair)]
-
-
-@pytest.fixture
-def shipped_app(make_app: Callable[..., Flask]) -> Flask:
-    app = make_app(QUESTIONS_DIR=str(PROJECT_ROOT / "questions"))
-    with app.app_context():
-        report = sync_banks([PROJECT_ROOT / "questions"], variants=2)
-        assert report.ok, [str(p) for f in report.files for p in f.problems]
-        db.session.commit()
-    return app
 
 
 @pytest.mark.slow

@@ -16,7 +16,6 @@ from quizserver.accounts import create_user
 from quizserver.bank import load_bank
 from quizserver.bank.pool import NAMES_LIMIT, pool_seeds, shown_names
 from quizserver.catalog import served_bank
-from quizserver.config import PROJECT_ROOT
 from quizserver.extensions import db
 from quizserver.grading import format_answer
 from quizserver.models import PoolVariant, QuestionState, User, Variant
@@ -291,16 +290,6 @@ def test_a_variant_from_before_pools_keeps_working(app: Flask, student: User, cl
 
 
 # ---------------------------------------------------------------- no author code in a request
-
-
-@pytest.fixture
-def shipped_app(make_app: Callable[..., Flask]) -> Flask:
-    app = make_app(QUESTIONS_DIR=str(PROJECT_ROOT / "questions"))
-    with app.app_context():
-        report = sync_banks([PROJECT_ROOT / "questions"], variants=2)
-        assert report.ok, [str(p) for f in report.files for p in f.problems]
-        db.session.commit()
-    return app
 
 
 def _key_typed(app: Flask, user: User, week: int, question_id: str, client: FlaskClient) -> Any:
