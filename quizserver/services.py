@@ -586,14 +586,18 @@ def _already_received(
     return SubmitOutcome(stored, previous.id, previous.counted, "This answer was already received.", duplicate=True)
 
 
-def last_attempts(user: Account, week: int) -> dict[str, Attempt]:
-    """The latest attempt on each question's current variant, for feedback next to the question."""
-    rows = db.session.scalars(
-        select(Attempt)
-        .join(QuestionState, (QuestionState.variant_id == Attempt.variant_id))
+def last_attempts(user: Account, week: int, question_id: str | None = None) -> dict[str, Attempt]:
+    """The latest attempt on each question's current variant (or on one question's), for feedback next
+    to it: one row per question is read, however many attempts a student has made."""
+    latest = (
+        select(func.max(Attempt.id))
+        .join(QuestionState, QuestionState.variant_id == Attempt.variant_id)
         .where(Attempt.user_id == user.id, Attempt.week == week, QuestionState.user_id == user.id)
-        .order_by(Attempt.id)
+        .group_by(Attempt.question_id)
     )
+    if question_id is not None:
+        latest = latest.where(Attempt.question_id == question_id)
+    rows = db.session.scalars(select(Attempt).where(Attempt.id.in_(latest)))
     return {a.question_id: a for a in rows}
 
 

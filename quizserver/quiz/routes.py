@@ -119,7 +119,7 @@ def _wants_json() -> bool:
 
 def _question_fragment(served: ServedBank, question: Question, state: QuestionState, note: str = "") -> str:
     number = next(i for i, q in enumerate(served.bank.questions, start=1) if q.id == question.id)
-    last = last_attempts(current_user, served.week).get(question.id)
+    last = last_attempts(current_user, served.week, question.id).get(question.id)
     return render_template(
         "quiz/_question.html",
         served=served,
