@@ -4,7 +4,6 @@ student's credit. Flushes, never commits.
 """
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +19,7 @@ from .extensions import db
 from .grading import Grade, Status, grade
 from .models import Attempt, PoolVariant, QuestionState, Variant
 from .sandbox import AuthorError, Runner
-from .services import ComputedVariant, compute_variant
+from .services import ComputedVariant, as_stored, compute_variant
 
 # Attempt columns the grader decides; compared and written together.
 GRADED_FIELDS = ("status", "score", "message", "mistake", "parsed")
@@ -229,7 +228,7 @@ def _apply(item: _Replayed) -> None:
         "credit": item.credit,
     }
     for name, value in new.items():
-        if _plain(getattr(attempt, name)) != _plain(value):
+        if as_stored(getattr(attempt, name)) != as_stored(value):
             setattr(attempt, name, value)
 
 
@@ -258,7 +257,7 @@ def _update_key(variant: Variant, computed: ComputedVariant, served: ServedBank,
     variant.bank_version_id = served.version.id
     if variant.pool_variant is None:
         variant.names = computed.names
-    elif pooled is not None and _plain(pooled.answer) == _plain(computed.answer):
+    elif pooled is not None and as_stored(pooled.answer) == as_stored(computed.answer):
         variant.pool_variant = pooled
         pooled.uses += 1
     else:
@@ -267,21 +266,16 @@ def _update_key(variant: Variant, computed: ComputedVariant, served: ServedBank,
 
 
 def _params(question: Question, names: dict[str, Any]) -> Any:
-    return _plain({p.name: names.get(p.name) for p in question.params})
+    return as_stored({p.name: names.get(p.name) for p in question.params})
 
 
 def _differs(variant: Variant, computed: ComputedVariant) -> bool:
     """The stored key (and, before pools, names) differ from the recomputed ones."""
     if variant.pool_variant is not None:
         stored_keys = (variant.answer, variant.choice_order, variant.pool_variant.answer)
-        return _plain(stored_keys) != _plain((computed.answer, computed.choice_order, computed.answer))
+        return as_stored(stored_keys) != as_stored((computed.answer, computed.choice_order, computed.answer))
     stored = (variant.answer, variant.names or {}, variant.choice_order)
-    return _plain(stored) != _plain((computed.answer, computed.names, computed.choice_order))
-
-
-def _plain(value: Any) -> Any:
-    """Values as the JSON columns give them back, so a stored key compares equal to a recomputed one."""
-    return json.loads(json.dumps(value, default=lambda v: v.tolist()))
+    return as_stored(stored) != as_stored((computed.answer, computed.names, computed.choice_order))
 
 
 def served_for(bank: str) -> ServedBank:

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from . import postgres
-from .bank import Bank, Problem, Question, bank_paths, load_bank, load_bank_file
+from .bank import Bank, Problem, Question, bank_paths, has_errors, load_bank, load_bank_file
 from .bank.pool import (
     DEFAULT_POOL_SIZE,
     PoolCounts,
@@ -703,15 +703,15 @@ def sync_banks(
                 ]
             pools: list[QuestionPool] = []
             stored = _stored_version(bank) if bank is not None and not problems else None
-            if bank is not None and not _has_errors(problems) and stored is None:
+            if bank is not None and not has_errors(problems) and stored is None:
                 pools = build_bank_pools(bank, variants, runner or get_runner(), executor=executor, progress=progress)
                 for pool in pools:
-                    counts.add(pool)
+                    counts.add_pool(pool)
                     problems = problems + list(pool.problems)
             elif bank is not None and progress is not None:
                 for question in bank.questions:
                     progress(question)
-            if bank is None or _has_errors(problems):
+            if bank is None or has_errors(problems):
                 files.append(SyncedFile(shown, bank.week if bank else None, None, "refused", tuple(problems)))
                 _record_status(shown, bank.week if bank else None, None, False, problems)
                 continue
@@ -722,10 +722,6 @@ def sync_banks(
         rerendered = rerender_stale_pools(executor)
     db.session.flush()
     return SyncReport(tuple(files), counts, rerendered)
-
-
-def _has_errors(problems: Sequence[Problem]) -> bool:
-    return any(p.severity == "error" for p in problems)
 
 
 @contextmanager
@@ -860,7 +856,7 @@ def _carry_over_variants(bank: Bank, version: BankVersion) -> None:
     moved = 0
     for row in pairs:
         old_id, new_id = row[0], row[1]
-        if _plain((row[2], row[4], row[6])) != _plain((row[3], row[5], row[7])):
+        if as_stored((row[2], row[4], row[6])) != as_stored((row[3], row[5], row[7])):
             continue
         db.session.execute(
             update(Variant).where(Variant.pool_variant_id == old_id)
@@ -877,7 +873,7 @@ def recount_uses(version_id: int) -> None:
     db.session.execute(update(PoolVariant).where(PoolVariant.bank_version_id == version_id).values(uses=held))
 
 
-def _plain(value: Any) -> Any:
+def as_stored(value: Any) -> Any:
     """Values as JSON columns give them back, so stored and recomputed values compare equal."""
     return json.loads(json.dumps(value, default=lambda v: v.tolist()))
 

@@ -8,6 +8,7 @@ from .model import (
     ParamSpec,
     Problem,
     Question,
+    has_errors,
 )
 from .validate import (
     bank_paths,
@@ -29,6 +30,7 @@ __all__ = [
     "Question",
     "bank_paths",
     "content_hash",
+    "has_errors",
     "load_bank",
     "load_bank_file",
     "load_banks",

@@ -1,6 +1,7 @@
 """A validated question bank as frozen dataclasses. No Flask, no SQLAlchemy."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,11 @@ class Problem:
             "severity": self.severity,
             "message": self.message,
         }
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    """Any problem that refuses a bank (warnings are only reported)."""
+    return any(p.severity == "error" for p in problems)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,8 +20,8 @@ import numpy as np
 from quizserver.render import placeholder_names, render_template
 from quizserver.sandbox import Runner
 
-from .model import Bank, Problem, Question
-from .verify import Sample, Verification, verify_seeds
+from .model import Bank, Problem, Question, has_errors
+from .verify import Sample, VariantCounts, Verification, verify_seeds
 
 DEFAULT_POOL_SIZE = 200
 SEED_BOUND = 2**31
@@ -58,34 +58,27 @@ class QuestionPool:
 
     @property
     def ok(self) -> bool:
-        return not any(p.severity == "error" for p in self.problems)
+        return not has_errors(self.problems)
 
 
 @dataclass
-class PoolCounts:
-    """Totals over many questions, for the summary line of `quiz sync`."""
+class PoolCounts(VariantCounts):
+    """`quiz check`'s variant counts, over the pools of many questions: the summary line of `quiz sync`."""
 
-    variants: int = 0
-    ran: int = 0
-    failed: int = 0
-    not_run: int = 0
     questions: int = 0
-    refused_questions: list[str] = field(default_factory=list)
 
-    def add(self, pool: QuestionPool) -> None:
+    @property
+    def variants(self) -> int:
+        return self.ran + self.not_run
+
+    def add_pool(self, pool: QuestionPool) -> None:
         self.questions += 1
-        self.variants += pool.size
         self.ran += pool.ran
         self.failed += pool.failed
         self.not_run += pool.not_run
-        if not pool.ok:
-            self.refused_questions.append(pool.question_id)
 
     def summary(self) -> str:
-        return (
-            f"{self.variants} variants of {self.questions} questions: {self.ran} ran, "
-            f"{self.failed} failed, {self.not_run} not run"
-        )
+        return super().summary().replace(" variants:", f" variants of {self.questions} questions:", 1)
 
 
 def pool_seeds(week: int, question_id: str, count: int) -> list[int]:
@@ -208,7 +201,7 @@ def build_bank_pools(
         size = bank.pool_size(question, default_size)
         verification = verify_pool(bank, question, size, runner)
         future = None
-        if not _has_error(verification.problems):
+        if not has_errors(verification.problems):
             samples = verification.generated.samples
             if executor is not None:
                 future = executor.submit(render_entries, bank.path, question, samples)
@@ -225,16 +218,12 @@ def build_bank_pools(
             entries, render_problems = future.result()
             problems += render_problems
         not_run = verification.generated.not_run
-        ok = not _has_error(problems)
+        ok = not has_errors(problems)
         pools.append(QuestionPool(
             question.id, size, tuple(entries) if ok else (), tuple(problems), size - not_run,
             verification.failed, not_run,
         ))
     return pools
-
-
-def _has_error(problems: list[Problem]) -> bool:
-    return any(p.severity == "error" for p in problems)
 
 
 def ready_future(value: Any) -> Future[Any]:
