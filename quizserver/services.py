@@ -702,7 +702,8 @@ def sync_banks(
                     Problem(shown, 1, f"week {bank.week} is also defined in {weeks_seen[bank.week]}")
                 ]
             pools: list[QuestionPool] = []
-            stored = _stored_version(bank) if bank is not None and not problems else None
+            # warnings do not stop reuse: only a bank that will be served may use its stored pool
+            stored = _stored_version(bank) if bank is not None and not has_errors(problems) else None
             if bank is not None and not has_errors(problems) and stored is None:
                 pools = build_bank_pools(bank, variants, runner or get_runner(), executor=executor, progress=progress)
                 for pool in pools:

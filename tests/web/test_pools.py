@@ -471,3 +471,28 @@ def test_a_changed_renderer_re_renders_stored_pools_without_running_bank_code(
     for row in _pool(app, 1, "outer"):
         for value in row.params["u"]:
             assert f"<mn>{value}</mn>" in row.text_html
+
+
+def test_a_bank_with_only_warnings_is_not_computed_again_and_keeps_its_students_variants(
+    bare_app: Flask, tmp_path: Path, make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "week09.yaml"
+    # a date without a time is taken as midnight UTC, with a warning
+    path.write_text(_bank("""\
+  - id: scale
+    type: numeric
+    points: 1
+    text: "Double {{ a }}."
+    params:
+      a: {randint: [1, 1000]}
+    solution: answer = 2 * a
+""").replace("title: Pools\n", "title: Pools\nopens: 2026-01-05\n"))
+    first = _sync(bare_app, path, variants=3)
+    assert first.ok and [p.severity for p in first.files[0].problems] == ["warning"]
+    user = make_user("student")
+    _login(bare_app, user).get("/weeks/9")
+    held = state_of(bare_app, user.id, 9, "scale").variant.pool_variant_id
+    monkeypatch.setattr(runner_module.Runner, "generate_many", lambda *a, **k: pytest.fail("recomputed"))
+    again = _sync(bare_app, path, variants=3)
+    assert [f.outcome for f in again.files] == ["unchanged"]
+    assert _pool_row(bare_app, held).question_id == "scale"  # the variant the student holds is still stored
