@@ -3,7 +3,8 @@
     python bench/crash.py                    # SQLite in a temporary directory
     QUIZ_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres python bench/crash.py
 
-The set-up, server and clients are bench/load.py's. While 32 clients submit answers, one worker is killed
+The set-up and server are bench/load.py's; its Python clients post answers as quiz.js does (JSON reply, HTTP
+200 acknowledges), since a dropped request must be re-sent with its token. While 32 clients answer, one worker is killed
 every few seconds (the first after a third of the run); gunicorn starts a replacement. A client whose
 connection drops sends the same form (same idempotency token) once more, as a browser reload would.
 Afterwards every acknowledged submission must be in the attempts table exactly once.

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -28,9 +27,9 @@ from quizserver.databases import scratch_database  # noqa: E402
 from quizserver.demo import analyze, create_demo_cohort, ensure_banks  # noqa: E402
 from quizserver.extensions import db  # noqa: E402
 from quizserver.models import Attempt, Role, User  # noqa: E402
+from tests.csrf import csrf_token  # noqa: E402
 
 PASSWORD = "bench password 1234"
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @contextlib.contextmanager
@@ -78,7 +77,7 @@ def main() -> None:
                 select(Attempt.user_id).group_by(Attempt.user_id).order_by(func.count().desc()).limit(1)
             ) or db.session.scalar(select(User.id).where(User.role == Role.STUDENT.value))
         client = app.test_client()
-        token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
+        token = csrf_token(client, "/login")
         login = client.post(
             "/login", data={"email": "bench-staff@example.org", "password": PASSWORD, "csrf_token": token}
         )

@@ -1,14 +1,16 @@
-"""Instructions per request, counted by callgrind: GET /ping and an answer's POST, in-process.
+"""Instructions per request, counted by callgrind: GET /ping, the week page and a JSON answer, in-process.
 
     python bench/instructions.py                     # SQLite in a temporary directory
     QUIZ_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres python bench/instructions.py
 
 Time on a shared machine drifts by tens of percent between runs; an instruction count repeats to a
 fraction of a percent, so a change of a few percent in the app's own work shows (docs/deploy.md). The
-requests go straight to the WSGI app, as bench/load.py's clients send them (the same student, forms and
-mix of correct, incorrect and invalid answers), with no gunicorn and no network. Counted: this
-process's user-space instructions, the driver's included; not the kernel's, not the database server's.
-Needs valgrind (Debian's package). Last line: ping_kinstr=<n> submit_kinstr=<n> submit_over_ping=<n>
+requests go straight to the WSGI app, as bench/load.py's wrk script sends them (the week page; answers
+posted as quiz.js posts them: multipart, Accept: application/json, a fresh form token each, the same mix
+of correct, incorrect and invalid answers), with no gunicorn and no network. Counted: this process's
+user-space instructions, the driver's included; not the kernel's, not the database server's.
+Needs valgrind (Debian's package).
+Last line: ping_kinstr=<n> page_kinstr=<n> answer_kinstr=<n> page_over_ping=<n> answer_over_ping=<n>
 """
 from __future__ import annotations
 
@@ -24,13 +26,12 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load  # noqa: E402 - bench/load.py: the same database, student and answers as the load test
 
 INNER = "QUIZ_INSTRUCTIONS_INNER"
-PHASES = ("ping", "submit")
+PHASES = ("ping", "page", "answer")
 WARM_UP = 60
 
 
@@ -49,25 +50,25 @@ def measure(requests: int) -> None:
 
         app = create_app({"ENV": "testing", "DATABASE_URL": url, "ANSWER_LIMIT": load.UNLIMITED_ANSWERS})
         client = app.test_client()
-        page = client.get("/login").get_data(as_text=True)
         client.post(
-            "/login",
-            data={"email": student.email, "password": load.PASSWORD, "csrf_token": load.CSRF.search(page).group(1)},
+            "/login", data={"email": student.email, "password": load.PASSWORD, "csrf_token": load.csrf_token(client)}
         )
-        csrf = load.CSRF.search(client.get(f"/weeks/{load.WEEK}").get_data(as_text=True)).group(1)
+        csrf = load.csrf_token(client, f"/weeks/{load.WEEK}")
         cookie = client.get_cookie("session")
-        headers = {"Accept": "text/html", "Cookie": f"session={cookie.value}", "Host": "127.0.0.1"}
+        headers = {"Cookie": f"session={cookie.value}", "Host": "127.0.0.1"}
 
-        def environ(method: str, path: str, body: bytes = b"") -> dict[str, Any]:
-            content_type = "application/x-www-form-urlencoded" if body else None
-            return EnvironBuilder(
-                method=method,
-                path=path,
-                headers=headers,
-                environ_base=client.environ_base,
-                data=body,
-                content_type=content_type,
-            ).get_environ()
+        def environ(
+            method: str, path: str, accept: str, form: list[tuple[str, str]] | None = None
+        ) -> tuple[dict[str, Any], bytes]:
+            data: dict[str, list[str]] = {}
+            for name, value in form or []:
+                data.setdefault(name, []).append(value)
+            builder = EnvironBuilder(
+                method=method, path=path, headers={**headers, "Accept": accept}, environ_base=client.environ_base,
+                data=data or None,
+            )  # fmt: skip
+            built = builder.get_environ()
+            return built, built["wsgi.input"].read()
 
         rng = random.Random(0)
         answers = []
@@ -79,9 +80,9 @@ def measure(requests: int) -> None:
                 ("token", secrets.token_urlsafe(16)),
                 *load.answer_fields(question_id, student.keys[question_id], kind),
             ]
-            body = urlencode(form).encode()
-            answers.append((environ("POST", f"/weeks/{load.WEEK}/{question_id}/answer", body), body))
-        ping = (environ("GET", "/ping"), b"")
+            answers.append(environ("POST", f"/weeks/{load.WEEK}/{question_id}/answer", "application/json", form))
+        ping = environ("GET", "/ping", "*/*")
+        page = environ("GET", f"/weeks/{load.WEEK}", "text/html")
         status: list[str] = []
 
         def call(request: tuple[dict[str, Any], bytes]) -> None:
@@ -95,17 +96,22 @@ def measure(requests: int) -> None:
             call(request)
         for _ in range(WARM_UP):
             call(ping)
+            call(page)
         callgrind("--zero")
         callgrind("--instr=on")
         for _ in range(requests):
             call(ping)
         callgrind("--dump=ping")
         callgrind("--zero")
+        for _ in range(requests):
+            call(page)
+        callgrind("--dump=page")
+        callgrind("--zero")
         for request in answers[WARM_UP:]:
             call(request)
-        callgrind("--dump=submit")
+        callgrind("--dump=answer")
         callgrind("--instr=off")
-        wrong = [code for code in status if not code.startswith(("200", "302"))]
+        wrong = [code for code in status if not code.startswith("200")]
         if wrong:
             raise SystemExit(f"{len(wrong)} requests failed, e.g. {wrong[0]}")
         with app.app_context():
@@ -150,8 +156,11 @@ def main() -> int:
     if set(totals) != set(PHASES):
         print(f"expected dumps for {PHASES}, found {sorted(totals)}", file=sys.stderr)
         return 1
-    ping, submit = (totals[phase] / args.requests / 1000 for phase in PHASES)
-    print(f"ping_kinstr={ping:.0f} submit_kinstr={submit:.0f} submit_over_ping={submit / ping:.2f}")
+    ping, page, answer = (totals[phase] / args.requests / 1000 for phase in PHASES)
+    print(
+        f"ping_kinstr={ping:.0f} page_kinstr={page:.0f} answer_kinstr={answer:.0f} "
+        f"page_over_ping={page / ping:.2f} answer_over_ping={answer / ping:.2f}"
+    )
     return 0
 
 

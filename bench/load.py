@@ -1,25 +1,40 @@
-"""Deadline load: 32 students submitting at once to gunicorn (2 workers), then every acknowledged answer checked.
+"""Deadline load as browsers send it: wrk drives gunicorn (2 workers from gunicorn.conf.py, 32 connections).
 
     python bench/load.py                     # SQLite in a temporary directory
     QUIZ_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres python bench/load.py
-    python bench/load.py --profile           # where the time of one submit goes (pyinstrument, no gunicorn)
+    python bench/load.py --profile           # where the time of a page and a JSON answer goes (pyinstrument)
 
-A fresh database is created (and dropped afterwards for PostgreSQL), migrated with `flask db upgrade`,
-given the test bank and one student per client, each with their variants. The same clients then drive
-GET /ping (the ceiling: no database, no template) and POST answer forms (a mix of correct, incorrect and
-invalid answers, each with its own idempotency token) for a fixed time, the two alternating in a few
-rounds so that a machine whose speed drifts weighs on both alike. Every acknowledged submission is
-then looked up in the attempts table. Traffic goes only to 127.0.0.1 and stops at a time and count limit.
-Last line: submit_rps=<n> hello_rps=<n> ratio=<n> p50_ms=<n> p99_ms=<n> lost=<n> dup=<n> errors=<n>
+A fresh database is created (and dropped afterwards for PostgreSQL), migrated with `flask db upgrade`, given
+the test bank and two cohorts of students with their variants: one whose students have 4 earlier answers
+(`light`) and one whose students have 300 (`heavy`). wrk (Debian's package; bench/load.lua) then drives,
+in one run and in alternating rounds so that a machine whose speed drifts weighs on every phase alike:
+
+* GET /ping: no database, no template, the ceiling the other phases are compared with;
+* GET of the week page, with each student's session cookie;
+* the answer POST exactly as static/quiz.js sends it: `Accept: application/json`, multipart FormData with
+  the page's CSRF token and a fresh form token each time, a mix of correct, incorrect and invalid answers;
+
+the page and the answer once for each cohort. wrk runs one thread per connection, so each acknowledged
+answer (HTTP 200) is known by its form token; afterwards every one of them must be in the attempts table
+exactly once. Traffic goes only to 127.0.0.1.
+Each phase's line gives rps, p50 and p99 (the worst round's), the ratio to /ping, and the server's CPU per
+request (gunicorn workers, and on PostgreSQL the backends of the bench's database): on a machine shared with
+other work the CPU ratio is the steadier figure.
+Last line: ping_rps page_rps page_ratio answer_rps answer_ratio page_p99_ms answer_p50_ms answer_p99_ms
+heavy_page heavy_answer (the 300-answer cohort's rps over the 4-answer one's) page_cpu_ratio answer_cpu_ratio
+heavy_page_cpu heavy_answer_cpu (the 300-answer cohort's CPU per request over the 4-answer one's) lost dup errors,
+as key=value pairs.
 """
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
+import json
 import os
 import random
-import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,22 +45,28 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy.engine import make_url
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.csrf import csrf_in, csrf_token  # noqa: E402 - the tests' CSRF helper
 
 BANKS = ROOT / "tests" / "fixtures" / "banks"
 WEEK = 1
 PASSWORD = "bench-password-not-secret"
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 MAX_REQUESTS_PER_CLIENT = 50_000  # a hard stop on top of the time limit
 # A bench student answers far faster than a person: lift the per-student answer limit (ANSWER_LIMIT).
 UNLIMITED_ANSWERS = "1000000 per minute"
 KINDS = ("correct", "incorrect", "invalid")
 KIND_WEIGHTS = (4, 4, 2)
+LIGHT, HEAVY = 4, 300  # earlier answers of a student in each cohort
+LUA = Path(__file__).with_name("load.lua")
 
 
 # ---------------------------------------------------------------- database and server
@@ -64,40 +85,67 @@ def fresh_database(workdir: Path) -> Iterator[str]:
 class Student:
     email: str
     keys: dict[str, Any]  # question id -> the student's answer key
+    history: int = 0  # earlier answers in the week
 
 
-def prepare(database_url: str, students: int) -> list[Student]:
-    """Migrate the empty database, sync the test bank, create the students and their variants."""
-    env = {**os.environ, "QUIZ_DATABASE_URL": database_url}
-    subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
-        cwd=ROOT, env=env, check=True, capture_output=True,
-    )
+def prepare(database_url: str, students: int, history: int = 0, *, migrate: bool = True) -> list[Student]:
+    """Migrate the empty database (once), sync the test bank, create the students, their variants and
+    `history` earlier answers each, spread over the week's questions as if made in the weeks before."""
+    if migrate:
+        env = {**os.environ, "QUIZ_DATABASE_URL": database_url}
+        subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+            [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade", "heads"],
+            cwd=ROOT, env=env, check=True, capture_output=True,
+        )
+    from sqlalchemy import insert
     from werkzeug.security import generate_password_hash
 
     from quizserver import create_app
+    from quizserver.banksync import sync_banks
     from quizserver.catalog import served_bank
     from quizserver.extensions import db
-    from quizserver.models import User
-    from quizserver.services import ensure_states, sync_banks
+    from quizserver.models import Attempt, User, utcnow
+    from quizserver.variants import ensure_states
 
     app = create_app({"ENV": "testing", "DATABASE_URL": database_url})
     made = []
     with app.app_context():
         assert sync_banks([BANKS], variants=1).ok
         served = served_bank(WEEK)
+        assert served is not None
         # One hash for everybody: scrypt per student would only slow the set-up down.
         password_hash = generate_password_hash(PASSWORD, method="scrypt")
-        for i in range(students):
-            user = User(email=f"bench{i:03d}@uni.example", name=f"Student {i}", password_hash=password_hash)
+        taken = db.session.scalar(select_count_users())
+        for i in range(taken, taken + students):
+            user = User(email=f"bench{i:04d}@uni.example", name=f"Student {i}", password_hash=password_hash)
             db.session.add(user)
             db.session.flush()
-            view = ensure_states(user, served)
-            made.append(Student(user.email, {qid: _typed_key(s.variant) for qid, s in view.states.items()}))
+            states = ensure_states(user, served).states
+            made.append(Student(user.email, {qid: _typed_key(s.variant) for qid, s in states.items()}, history))
+            earlier = utcnow() - timedelta(days=7)
+            rows = [
+                {
+                    "user_id": user.id, "week": WEEK, "question_id": state.question_id, "variant_id": state.variant_id,
+                    "bank_hash": served.version.content_hash, "seed": state.variant.seed, "raw_answer": str(n),
+                    "status": "incorrect", "score": 0.0, "credit": 0.0, "counted": False, "message": "Not correct.",
+                    "parsed": n, "created_at": earlier + timedelta(seconds=n),
+                }
+                for n, state in zip(range(history), itertools.cycle(states.values()), strict=False)
+            ]  # fmt: skip
+            if rows:  # practice answers: they leave the states' counted attempts as they are
+                db.session.execute(insert(Attempt), rows)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return made
+
+
+def select_count_users() -> Any:
+    from sqlalchemy import func, select
+
+    from quizserver.models import User
+
+    return select(func.count()).select_from(User)
 
 
 def _typed_key(variant: Any) -> Any:
@@ -143,15 +191,17 @@ class Server:
         return sum(self.seen.values())
 
 
-def database_cpu_seconds() -> float:
-    """CPU time used so far by the PostgreSQL server processes on this host (0 for SQLite, which runs in the
-    workers)."""
+def database_cpu_seconds(database: str | None) -> float:
+    """CPU time used so far by the PostgreSQL backends serving `database` (their process titles name it):
+    not the other databases' on a shared host. 0 for SQLite, which runs in the workers."""
+    if not database:
+        return 0.0
     total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for proc in Path("/proc").glob("[0-9]*"):
         with suppress(OSError):
-            text = stat.read_text()
-            if "(postgres)" in text.split(")", 1)[0] + ")":
-                total += process_cpu_seconds(text)
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if title.startswith("postgres:") and f" {database} " in title:
+                total += process_cpu_seconds((proc / "stat").read_text())
     return total
 
 
@@ -216,9 +266,10 @@ class Browser:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def request(
-        self, method: str, path: str, form: list[tuple[str, str]] | None = None, *, keep_cookie: bool = True
+        self, method: str, path: str, form: list[tuple[str, str]] | None = None, *, keep_cookie: bool = True,
+        accept: str = "text/html",
     ) -> tuple[int, str]:
-        headers = {"Accept": "text/html"}
+        headers = {"Accept": accept}
         if self.cookie:
             headers["Cookie"] = self.cookie
         body = None
@@ -242,17 +293,18 @@ class Browser:
         status, _ = self.request(
             "POST",
             "/login",
-            [("email", self.student.email), ("password", PASSWORD), ("csrf_token", CSRF.search(page).group(1))],
+            [("email", self.student.email), ("password", PASSWORD), ("csrf_token", csrf_in(page, "/login"))],
         )
         if status != 302:
             raise RuntimeError(f"log-in failed for {self.student.email}: HTTP {status}")
         status, page = self.request("GET", f"/weeks/{WEEK}")
         if status != 200:
             raise RuntimeError(f"week page failed: HTTP {status}")
-        self.csrf = CSRF.search(page).group(1)
+        self.csrf = csrf_in(page, "the week page")
 
 
-def answer_fields(question_id: str, key: Any, kind: str) -> list[tuple[str, str]]:
+def answer_fields(question_id: str, key: Any, kind: str, rng: random.Random | None = None) -> list[tuple[str, str]]:
+    """The answer's form fields, as the page's form has them: typed text, or the ticked places of a choice."""
     import numpy as np
 
     from quizserver.grading import format_answer
@@ -263,7 +315,7 @@ def answer_fields(question_id: str, key: Any, kind: str) -> list[tuple[str, str]
     typed = {
         "correct": lambda: format_answer(key),
         "incorrect": lambda: format_answer((np.asarray(key) + 1).tolist()),
-        "invalid": lambda: random.choice(["abc", "[1, 2", "1/0", ""]),
+        "invalid": lambda: (rng or random).choice(["abc", "[1, 2", "1/0", "2 +"]),
     }[kind]()
     return [("answer", typed)]
 
@@ -277,7 +329,8 @@ class Tally:
 
 
 def submit_once(browser: Browser, rng: random.Random, tally: Tally, *, retry: bool) -> None:
-    """POST one answer form; on a dropped connection send the very same form again once (like a reload)."""
+    """POST one answer as quiz.js does (JSON reply); on a dropped connection send the very same form again
+    once, as a browser reload would."""
     question_id = rng.choice(sorted(browser.student.keys))
     kind = rng.choices(KINDS, KIND_WEIGHTS)[0]
     token = secrets.token_urlsafe(16)
@@ -291,31 +344,17 @@ def submit_once(browser: Browser, rng: random.Random, tally: Tally, *, retry: bo
         started = time.perf_counter()
         try:
             # An answer post sets no cookie; ignoring Set-Cookie keeps every client on its logged-in session.
-            status, _ = browser.request("POST", path, form, keep_cookie=False)
+            status, _ = browser.request("POST", path, form, keep_cookie=False, accept="application/json")
         except (OSError, http.client.HTTPException):
             tally.errors += 1
             continue
         tally.requests += 1
-        if status == 302:
+        if status == 200:
             tally.latencies.append(time.perf_counter() - started)
             tally.acknowledged.append(token)
         else:
             tally.errors += 1
         return
-
-
-def ping_once(browser: Browser, rng: random.Random, tally: Tally, *, retry: bool) -> None:
-    started = time.perf_counter()
-    try:
-        status, _ = browser.request("GET", "/ping", keep_cookie=False)
-    except (OSError, http.client.HTTPException):
-        tally.errors += 1
-        return
-    tally.requests += 1
-    if status == 200:
-        tally.latencies.append(time.perf_counter() - started)
-    else:
-        tally.errors += 1
 
 
 def drive(
@@ -343,11 +382,6 @@ def drive(
     for t in threads:
         t.join()
     return tallies, time.monotonic() - began
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 # ---------------------------------------------------------------- checking
@@ -404,141 +438,219 @@ def compare(database_url: str, acknowledged: list[str]) -> Check:
 
 
 def log_in_all(port: int, students: list[Student]) -> list[Browser]:
+    """Log every student in, 8 at a time (each log-in checks a scrypt hash: a slow request by design)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     browsers = [Browser(port, s) for s in students]
-    threads = [threading.Thread(target=b.log_in) for b in browsers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if any(not b.csrf for b in browsers):
-        raise RuntimeError("some students could not log in: see the gunicorn log")
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda b: b.log_in(), browsers))  # a failed log-in raises here, with its reason
     return browsers
 
 
+# ---------------------------------------------------------------- wrk
+
+
+def lua_string(value: str) -> str:
+    return json.dumps(value)  # a JSON string of ASCII is a valid Lua string literal
+
+
+def write_lua_data(path: Path, browsers: list[Browser]) -> None:
+    """Each student's cookie, CSRF token and answer forms (without the form token), for load.lua."""
+    entries = []
+    for browser in browsers:
+        answers = []
+        for question_id, key in sorted(browser.student.keys.items()):
+            for kind, weight in zip(KINDS, KIND_WEIGHTS, strict=True):
+                fields = ", ".join(
+                    f"{{{lua_string(name)}, {lua_string(value)}}}"
+                    for name, value in answer_fields(question_id, key, kind, random.Random(weight))
+                )
+                form = f"{{path = {lua_string(f'/weeks/{WEEK}/{question_id}/answer')}, fields = {{{fields}}}}}"
+                answers += [form] * weight
+        entries.append(
+            f"{{week = {WEEK}, cookie = {lua_string(browser.cookie)}, csrf = {lua_string(browser.csrf)}, "
+            f"answers = {{{', '.join(answers)}}}}}"
+        )
+    path.write_text("return {\n" + ",\n".join(entries) + "\n}\n")
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str  # ping, page, answer
+    cohort: str  # light, heavy ("" for ping)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}/{self.cohort}" if self.cohort else self.name
+
+
+@dataclass
+class Measured:
+    requests: int = 0
+    seconds: float = 0.0
+    not_ok: int = 0  # a reply other than 200, or a socket error or timeout
+    p50: list[float] = field(default_factory=list)  # per round, ms
+    p99: list[float] = field(default_factory=list)
+    acknowledged: list[str] = field(default_factory=list)
+    cpu: float = 0.0  # CPU seconds of the gunicorn workers and of a PostgreSQL on this host during the phase
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per request: what the phase costs, however busy the machine was with other work."""
+        return 1000 * self.cpu / self.requests if self.requests else float("nan")
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def run_wrk(port: int, phase: Phase, data: Path, seconds: float, connections: int, workdir: Path) -> Measured:
+    acked = workdir / "acked.txt"
+    env = {
+        **os.environ, "BENCH_MODE": phase.name, "BENCH_DATA": str(data), "BENCH_ACKED": str(acked),
+        "BENCH_THREADS": str(connections),
+    }  # fmt: skip
+    command = [
+        "wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
+        "-s", str(LUA), f"http://127.0.0.1:{port}",
+    ]  # fmt: skip
+    run = subprocess.run(command, env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    line = next(x for x in run.stdout.splitlines() if x.startswith("RESULT "))
+    values = dict(item.split("=", 1) for item in line.split()[1:])
+    errors = sum(int(values[k]) for k in ("not_ok", "connect", "read", "write", "timeout"))
+    return Measured(
+        requests=int(values["requests"]), seconds=float(values["seconds"]), not_ok=errors,
+        p50=[float(values["p50_ms"])], p99=[float(values["p99_ms"])],
+        acknowledged=acked.read_text().split() if phase.name == "answer" else [],
+    )  # fmt: skip
+
+
 def run_load(args: argparse.Namespace) -> int:
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 2
+    phases = [Phase("ping", "")] + [Phase(n, c) for c in ("light", "heavy") for n in ("page", "answer")]
     with tempfile.TemporaryDirectory(prefix="quiz-load-") as tmp, fresh_database(Path(tmp)) as url:
+        work = Path(tmp)
         backend = url.split(":", 1)[0]
-        print(f"database: {backend}; {args.clients} clients; {args.seconds:g} s per phase", flush=True)
-        students = prepare(url, args.clients)
-        with gunicorn(url, Path(tmp), workers=args.workers) as server:
-            browsers = log_in_all(server.port, students)
-            drive(browsers, ping_once, 1.0)  # warm-up: connections open, code paths imported
-            # The phases alternate in short rounds, so a machine that speeds up or slows down
-            # during the run (other tenants, clock changes) weighs on both sides of the ratio alike.
-            hello: list[Tally] = []
-            submit: list[Tally] = []
-            hello_time = submit_time = hello_cpu = submit_cpu = hello_own = submit_own = submit_db = 0.0
-            for round_number in range(args.rounds):
-                cpu, own = server.cpu_seconds(), time.process_time()
-                tallies, elapsed = drive(browsers, ping_once, args.seconds / args.rounds)
-                hello += tallies
-                hello_time += elapsed
-                hello_cpu += server.cpu_seconds() - cpu
-                hello_own += time.process_time() - own
-                cpu, own, dbcpu = server.cpu_seconds(), time.process_time(), database_cpu_seconds()
-                tallies, elapsed = drive(browsers, submit_once, args.seconds / args.rounds, seed=round_number)
-                submit += tallies
-                submit_time += elapsed
-                submit_cpu += server.cpu_seconds() - cpu
-                submit_db += database_cpu_seconds() - dbcpu
-                submit_own += time.process_time() - own
-        acknowledged = [t for tally in submit for t in tally.acknowledged]
+        database = make_url(url).database if backend.startswith("postgresql") else None
+        print(
+            f"database: {backend}; {args.workers} gunicorn workers; {args.connections} connections; "
+            f"{args.seconds:g} s per phase in {args.rounds} rounds; {args.students} students per cohort "
+            f"with {LIGHT} and {HEAVY} earlier answers; load average before {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        cohorts = {
+            "light": prepare(url, args.students, LIGHT),
+            "heavy": prepare(url, args.students, HEAVY, migrate=False),
+        }
+        results = {phase.label: Measured() for phase in phases}
+        with gunicorn(url, work, workers=args.workers) as server:
+            data = {}
+            for cohort, students in cohorts.items():
+                data[cohort] = work / f"{cohort}.lua"
+                write_lua_data(data[cohort], log_in_all(server.port, students))
+            run_wrk(server.port, Phase("ping", ""), data["light"], 2, args.connections, work)  # warm-up
+            run_wrk(server.port, Phase("page", "light"), data["light"], 2, args.connections, work)
+            cpu_before = server.cpu_seconds()
+            for _ in range(args.rounds):
+                for phase in phases:
+                    cpu = server.cpu_seconds() + database_cpu_seconds(database)
+                    got = run_wrk(
+                        server.port, phase, data[phase.cohort or "light"], args.seconds / args.rounds,
+                        args.connections, work,
+                    )  # fmt: skip
+                    total = results[phase.label]
+                    total.cpu += server.cpu_seconds() + database_cpu_seconds(database) - cpu
+                    total.requests += got.requests
+                    total.seconds += got.seconds
+                    total.not_ok += got.not_ok
+                    total.p50 += got.p50
+                    total.p99 += got.p99
+                    total.acknowledged += got.acknowledged
+            worker_cpu = server.cpu_seconds() - cpu_before
+        acknowledged = [t for m in results.values() for t in m.acknowledged]
         check = compare(url, acknowledged)
-    latencies = [x for tally in submit for x in tally.latencies]
-    by_client: dict[int, list[float]] = {}
-    for i, tally in enumerate(submit):
-        by_client.setdefault(i % args.clients, []).extend(tally.latencies)
-    per_client = sorted(1000 * sum(v) / len(v) for v in by_client.values() if v)
-    if per_client:
+    ping = results["ping"]
+    for label, m in results.items():
         print(
-            f"mean submit latency per client: fastest {per_client[0]:.1f} ms, "
-            f"median {per_client[len(per_client) // 2]:.1f} ms, slowest {per_client[-1]:.1f} ms"
+            f"{label:13} {m.rps:7.0f} rps  {m.rps / ping.rps:5.3f}x /ping  p50 {max(m.p50):6.1f} ms  "
+            f"p99 {max(m.p99):6.1f} ms  server CPU {m.cpu_ms:5.2f} ms/request ({ping.cpu_ms / m.cpu_ms:5.3f}x /ping)  "
+            f"({m.requests} requests, {m.not_ok} not 200)"
         )
-        print(
-            "submit latency: "
-            + ", ".join(f"p{q * 100:g} {percentile(latencies, q) * 1000:.1f} ms" for q in (0.9, 0.95, 0.99, 0.999))
-            + f", max {max(latencies) * 1000:.1f} ms"
-        )
-    hello_rps = sum(len(t.latencies) for t in hello) / hello_time
-    submit_rps = len(latencies) / submit_time
-    errors = sum(t.errors for t in hello) + sum(t.errors for t in submit)
-    hello_count = sum(len(t.latencies) for t in hello)
     print(
-        f"hello: {hello_count} requests, "
-        f"p99 {percentile([x for t in hello for x in t.latencies], 0.99) * 1000:.1f} ms; "
-        f"worker CPU per request: hello {1000 * hello_cpu / max(hello_count, 1):.2f} ms, "
-        f"submit {1000 * submit_cpu / max(len(latencies), 1):.2f} ms; database server CPU per submit "
-        f"{1000 * submit_db / max(len(latencies), 1):.2f} ms (a PostgreSQL on this host); "
-        f"load average {os.getloadavg()[0]:.1f}"
+        f"answers: {len(acknowledged)} acknowledged; stored but not acknowledged {check.unacknowledged_stored} "
+        f"(wrk stops with answers in flight); states over max_attempts {check.over_max}; states whose attempts "
+        f"differ from their counted rows {check.state_mismatch}; worker CPU {worker_cpu:.1f} s; "
+        f"load average after {os.getloadavg()[0]:.1f}"
     )
+    page, answer = results["page/light"], results["answer/light"]
+    errors = sum(m.not_ok for m in results.values()) + check.over_max + check.state_mismatch
     print(
-        f"client CPU per request: hello {1000 * hello_own / max(hello_count, 1):.2f} ms, "
-        f"submit {1000 * submit_own / max(len(latencies), 1):.2f} ms (the clients share one process)"
+        f"ping_rps={ping.rps:.0f} page_rps={page.rps:.0f} page_ratio={page.rps / ping.rps:.3f} "
+        f"answer_rps={answer.rps:.0f} answer_ratio={answer.rps / ping.rps:.3f} "
+        f"page_p99_ms={max(page.p99):.1f} answer_p50_ms={max(answer.p50):.1f} answer_p99_ms={max(answer.p99):.1f} "
+        f"heavy_page={results['page/heavy'].rps / page.rps:.2f} "
+        f"heavy_answer={results['answer/heavy'].rps / answer.rps:.2f} "
+        f"page_cpu_ratio={ping.cpu_ms / page.cpu_ms:.3f} answer_cpu_ratio={ping.cpu_ms / answer.cpu_ms:.3f} "
+        f"heavy_page_cpu={results['page/heavy'].cpu_ms / page.cpu_ms:.2f} "
+        f"heavy_answer_cpu={results['answer/heavy'].cpu_ms / answer.cpu_ms:.2f} "
+        f"lost={check.lost} dup={check.dup} errors={errors}"
     )
-    print(
-        f"submit: {len(latencies)} acknowledged; stored but not acknowledged {check.unacknowledged_stored}; "
-        f"states over max_attempts {check.over_max}; "
-        f"states whose attempts differ from their counted rows {check.state_mismatch}"
-    )
-    print(
-        f"submit_rps={submit_rps:.0f} hello_rps={hello_rps:.0f} ratio={submit_rps / hello_rps:.2f} "
-        f"p50_ms={percentile(latencies, 0.5) * 1000:.1f} p99_ms={percentile(latencies, 0.99) * 1000:.1f} "
-        f"lost={check.lost} dup={check.dup} errors={errors + check.over_max + check.state_mismatch}"
-    )
-    return 0 if check.lost == check.dup == errors == check.over_max == check.state_mismatch == 0 else 1
+    return 0 if check.lost == check.dup == errors == 0 else 1
 
 
 def run_profile(args: argparse.Namespace) -> int:
-    """The submit view in-process, under pyinstrument: the application's share of the time."""
+    """The week page and the JSON answer in-process, under pyinstrument: the application's share of the time."""
     from pyinstrument import Profiler
 
     from quizserver import create_app
+    from quizserver.extensions import db
 
     with tempfile.TemporaryDirectory(prefix="quiz-profile-") as tmp, fresh_database(Path(tmp)) as url:
-        (student,) = prepare(url, 1)
+        (student,) = prepare(url, 1, args.profile_history)
         app = create_app({"ENV": "testing", "DATABASE_URL": url, "ANSWER_LIMIT": UNLIMITED_ANSWERS})
         client = app.test_client()
-        page = client.get("/login").get_data(as_text=True)
-        client.post(
-            "/login", data={"email": student.email, "password": PASSWORD, "csrf_token": CSRF.search(page).group(1)}
-        )
-        csrf = CSRF.search(client.get(f"/weeks/{WEEK}").get_data(as_text=True)).group(1)
+        client.post("/login", data={"email": student.email, "password": PASSWORD, "csrf_token": csrf_token(client)})
+        csrf = csrf_token(client, f"/weeks/{WEEK}")
         rng = random.Random(0)
-        logged_in = client.get_cookie("session")
 
-        def post() -> None:
-            # Like the load clients: the flash note is not carried into the next request.
-            client.set_cookie(logged_in.key, logged_in.value, domain=logged_in.domain)
+        def answer() -> None:
             qid = rng.choice(sorted(student.keys))
             form = [
                 ("csrf_token", csrf),
                 ("token", secrets.token_urlsafe(16)),
-                *answer_fields(qid, student.keys[qid], rng.choices(KINDS, KIND_WEIGHTS)[0]),
+                *answer_fields(qid, student.keys[qid], rng.choices(KINDS, KIND_WEIGHTS)[0], rng),
             ]
-            assert (
-                client.post(
-                    f"/weeks/{WEEK}/{qid}/answer",
-                    data=urlencode(form),
-                    content_type="application/x-www-form-urlencoded",
-                ).status_code
-                == 302
-            )
+            data: dict[str, Any] = {}
+            for name, value in form:
+                data.setdefault(name, []).append(value)
+            reply = client.post(f"/weeks/{WEEK}/{qid}/answer", data=data, headers={"Accept": "application/json"})
+            assert reply.status_code == 200, reply.status_code
 
-        for _ in range(50):
-            post()
-        profiler = Profiler(interval=0.0002)
-        started = time.perf_counter()
-        with profiler:
+        def week_page() -> None:
+            assert client.get(f"/weeks/{WEEK}").status_code == 200
+
+        for name, action in (("week page", week_page), ("JSON answer", answer)):
+            for _ in range(50):
+                action()
+            cpu = time.process_time()
             for _ in range(args.profile_requests):
-                post()
-        elapsed = time.perf_counter() - started
-        print(profiler.output_text(unicode=False, color=False, show_all=False))
-        print(
-            f"{args.profile_requests} submits in-process: "
-            f"{1000 * elapsed / args.profile_requests:.2f} ms each (with the profiler on)"
-        )
-        from quizserver.extensions import db
-
+                action()
+            print(f"{name}: {1000 * (time.process_time() - cpu) / args.profile_requests:.2f} ms CPU each, in-process")
+            if args.no_profiler:
+                continue
+            profiler = Profiler(interval=0.0002)
+            started = time.perf_counter()
+            with profiler:
+                for _ in range(args.profile_requests):
+                    action()
+            elapsed = time.perf_counter() - started
+            print(profiler.output_text(unicode=False, color=False, show_all=False))
+            print(
+                f"{args.profile_requests} x {name} in-process: "
+                f"{1000 * elapsed / args.profile_requests:.2f} ms each (with the profiler on)"
+            )
         with app.app_context():
             db.engine.dispose()
     return 0
@@ -546,12 +658,15 @@ def run_profile(args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20.0, help="measured time of each phase, in all rounds")
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=4, help="the phases alternate this many times")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured time of each phase, in all rounds")
+    parser.add_argument("--rounds", type=int, default=2, help="the phases alternate this many times")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--students", type=int, default=64, help="students in each cohort")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--profile", action="store_true", help="profile the submit view instead")
-    parser.add_argument("--profile-requests", type=int, default=1000)
+    parser.add_argument("--profile", action="store_true", help="profile the page and the JSON answer instead")
+    parser.add_argument("--profile-requests", type=int, default=500)
+    parser.add_argument("--no-profiler", action="store_true", help="with --profile: only the CPU time per request")
+    parser.add_argument("--profile-history", type=int, default=LIGHT, help="the profiled student's earlier answers")
     args = parser.parse_args()
     return run_profile(args) if args.profile else run_load(args)
 

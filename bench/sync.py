@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -24,14 +23,14 @@ from sqlalchemy import func, select, text  # noqa: E402
 
 from quizserver import create_app  # noqa: E402
 from quizserver.accounts import create_user  # noqa: E402
+from quizserver.banksync import sync_banks  # noqa: E402
 from quizserver.config import PROJECT_ROOT  # noqa: E402
 from quizserver.databases import scratch_database  # noqa: E402
 from quizserver.extensions import db  # noqa: E402
 from quizserver.models import PoolVariant  # noqa: E402
-from quizserver.services import sync_banks  # noqa: E402
+from tests.csrf import csrf_token  # noqa: E402
 
 PASSWORD = "bench password 1234"
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def pool_bytes(dialect: str, sqlite_file: Path) -> int:
@@ -54,9 +53,8 @@ def week_page_ms(app, views: int) -> float:
         create_user("bench.student@uni.example", PASSWORD, role="student")
         db.session.commit()
     client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
     client.post("/login", data={"email": "bench.student@uni.example", "password": PASSWORD,
-                                "csrf_token": CSRF.search(page).group(1)})  # fmt: skip
+                                "csrf_token": csrf_token(client, "/login")})  # fmt: skip
     weeks = list(range(1, 13))
     for week in weeks:  # the first view assigns the variants
         assert client.get(f"/weeks/{week}").status_code == 200

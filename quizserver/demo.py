@@ -4,12 +4,17 @@ Students differ in ability (an IRT-style probability of a right answer per attem
 retry wrong answers, sometimes reveal the solution, and make the classic mistakes (sign flipped,
 transposed, off by a factor), graded by the real grader. A handful of variants per question is
 computed in the sandbox and shared between students; everything is written with bulk inserts.
+
+Mistakes are calibrated on what real cohorts show: a question has one or two common slips and a long tail of
+answers nobody else gives; weaker students make more mistakes and more of the unrelated kind, stronger ones
+mostly slip (a sign, a transpose); nobody is wrong in the same way because the key is wrong. `believed` plants
+a wrong key: the cohort computes the true answer, which the key marks wrong (what item analysis must catch).
 """
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,11 +25,12 @@ from flask import current_app
 from sqlalchemy import Row, delete, func, insert, select, text
 
 from .bank import Question
+from .banksync import recount_uses
 from .catalog import ServedBank, served_banks
 from .extensions import db
-from .grading import Grade, Status, format_answer, grade
+from .grading import Grade, Status, first_key, format_answer, grade
 from .models import Attempt, PoolVariant, QuestionState, Role, User, Variant
-from .services import recount_uses
+from .scoring import Standing, score_attempt
 
 DEMO_DOMAIN = "demo.example.org"
 VARIANTS_PER_QUESTION = 20
@@ -85,9 +91,21 @@ class QuestionPool:
 # ---------------------------------------------------------------- variants and answers
 
 
-def _wrong_values(key: Any, integer: bool) -> dict[str, Any]:
+OTHER_ANSWERS = 8  # unrelated wrong answers per variant: the long tail, each given by few students
+OTHER = "other_"
+
+
+def _other_values(k: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Answers that relate to the key by no rule: each entry off by its own random amount."""
+    scale = np.abs(k) + 1.0
+    return {f"{OTHER}{i}": np.round(k + rng.normal(0.0, 0.6, size=k.shape) * scale, 3) for i in range(OTHER_ANSWERS)}
+
+
+def _wrong_values(key: Any, integer: bool, rng: np.random.Generator | None = None) -> dict[str, Any]:
     k = np.asarray(key, dtype=np.float64)
     values: dict[str, Any] = {"sign": -k, "factor": 2 * k, "half": 0.5 * k, "offset": k + 1, "zero": np.zeros_like(k)}
+    others = _other_values(k, rng or np.random.default_rng(int(np.abs(k).sum() * 1000) % 2**32))
+    values |= {kind: np.round(v) for kind, v in others.items()} if integer else others
     if k.ndim == 2 and k.shape[0] == k.shape[1] > 1:
         values["transposed"] = k.T
     if integer:
@@ -117,24 +135,32 @@ def _graded(question: Question, key: Any, raw: str) -> GradedAnswer:
     return GradedAnswer(raw, grade(question.answer_spec(), key, raw))
 
 
-def _option(question: Question, pooled: Row[Any]) -> VariantOption | None:
+Belief = Callable[[Any], Any]  # the stored key -> what the students take for the right answer
+
+
+def _option(question: Question, pooled: Row[Any], believed: Belief | None = None) -> VariantOption | None:
+    """A variant and the answers students give to it, graded against the stored key. With `believed`, the
+    students' "right" answer (and the slips they make) start from the believed value instead of the key."""
     answer = pooled.answer
     if answer is None:
         return None
+    # a key with alternatives (any_of): students aim at its first
+    base = answer if question.is_choice else first_key(answer)
+    truth = base if believed is None or question.is_choice else believed(base)
     try:
         if question.is_choice:
             correct = _graded(question, answer, ",".join(answer))
             wrong_raw = {kind: ",".join(ids) for kind, ids in _choice_wrong(question).items()}
             invalid_raw = None
         else:
-            correct = _graded(question, answer, format_answer(answer, sig=8))
+            correct = _graded(question, answer, format_answer(truth, sig=8))
             wrong_raw = {
-                kind: format_answer(v, sig=6) for kind, v in _wrong_values(answer, question.type == "integer").items()
+                kind: format_answer(v, sig=6) for kind, v in _wrong_values(truth, question.type == "integer").items()
             }
             invalid_raw = "[[1, 2], [3" if question.type == "matrix" else "12..5"
     except ValueError:  # a key the grader refuses: leave the question out of the demo
         return None
-    if correct.grade.status is not Status.CORRECT:
+    if correct.grade.status is not Status.CORRECT and truth is base:
         return None
     option = VariantOption(pooled.id, pooled.seed, answer, pooled.choice_order, correct)
     for kind, raw in wrong_raw.items():
@@ -148,7 +174,9 @@ def _option(question: Question, pooled: Row[Any]) -> VariantOption | None:
     return option if option.wrong else None
 
 
-def variant_options(sb: ServedBank, question: Question, count: int) -> list[VariantOption]:
+def variant_options(
+    sb: ServedBank, question: Question, count: int, believed: Belief | None = None
+) -> list[VariantOption]:
     """A few variants of the question's verified pool (read, never computed: no author code runs here)."""
     rows = db.session.execute(
         select(PoolVariant.id, PoolVariant.seed, PoolVariant.answer, PoolVariant.choice_order)
@@ -156,18 +184,21 @@ def variant_options(sb: ServedBank, question: Question, count: int) -> list[Vari
         .order_by(PoolVariant.slot)
         .limit(count)
     ).all()
-    options = [_option(question, row) for row in rows]
+    options = [_option(question, row, believed) for row in rows]
     return [o for o in options if o is not None]
 
 
 def build_pools(
-    served: Sequence[ServedBank], rng: np.random.Generator, variants: int = VARIANTS_PER_QUESTION
+    served: Sequence[ServedBank],
+    rng: np.random.Generator,
+    variants: int = VARIANTS_PER_QUESTION,
+    believed: Mapping[tuple[int, str], Belief] | None = None,
 ) -> dict[int, list[QuestionPool]]:
     pools: dict[int, list[QuestionPool]] = {}
     for sb in served:
         pools[sb.week] = []
         for question in sb.bank.questions:
-            options = variant_options(sb, question, variants)
+            options = variant_options(sb, question, variants, (believed or {}).get((sb.week, question.id)))
             if not options:
                 continue
             kinds = sorted({kind for o in options for kind in o.wrong})
@@ -177,8 +208,9 @@ def build_pools(
                     question=question,
                     options=options,
                     kinds=kinds,
-                    # a few dominant misconceptions per question, as in real cohorts
-                    kind_weights=rng.dirichlet(np.full(len(kinds), 0.5)),
+                    # one or two common slips per question, as in real cohorts (the unrelated answers are
+                    # chosen apart from these, by ability: see _wrong_kind)
+                    kind_weights=rng.dirichlet(np.full(len(kinds), 0.7)),
                     difficulty=float(rng.normal(-0.2, 0.9)),
                     slope=float(rng.uniform(0.2, 2.2)),
                     guess=guess,
@@ -239,8 +271,13 @@ def create_demo_cohort(
     variants: int = VARIANTS_PER_QUESTION,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
+    believed: Mapping[tuple[int, str], Belief] | None = None,
 ) -> DemoReport:
-    """Create `students` demo students and their work on every served week; the caller commits."""
+    """Create `students` demo students and their work on every served week; the caller commits.
+
+    believed: (week, question id) -> what the cohort takes for the right answer given the stored key, to
+    plant a wrong key (e.g. `lambda key: -np.asarray(key)`): the students compute the truth, the key disagrees.
+    """
     served = served_banks()
     if not served:
         raise DemoError("no question banks are served: run `flask --app app quiz sync` first")
@@ -250,7 +287,7 @@ def create_demo_cohort(
     rng = np.random.default_rng(seed)
     # synthetic data, not secrets: scalar draws from random are much faster than numpy's
     draw = random.Random(seed)  # nosec B311
-    pools = build_pools(served, rng, variants)
+    pools = build_pools(served, rng, variants, believed)
     semester_start = (now - timedelta(weeks=len(served), days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
 
     ability = rng.normal(0.0, 1.0, size=students)
@@ -348,34 +385,47 @@ def _simulate(
     if draw.random() > _sigmoid(2.6 + ability):  # opened the question but never answered it
         return state, attempts, moment
     limit = question.max_attempts or MAX_TRIES
-    kinds = [k for k in pool.kinds if k in option.wrong]
-    weights = [float(pool.kind_weights[pool.kinds.index(k)]) for k in kinds]
+    slips = [k for k in pool.kinds if k in option.wrong and not k.startswith(OTHER)]
+    weights = [float(pool.kind_weights[pool.kinds.index(k)]) for k in slips]
+    others = [k for k in pool.kinds if k in option.wrong and k.startswith(OTHER)]
+    unrelated = _sigmoid(-0.2 - 0.8 * ability)  # the weaker the student, the more often a wrong answer is no slip
     for k in range(1, limit + 1):
         moment = min(now, moment + timedelta(seconds=draw.expovariate(1 / 150) + 20))
         if option.invalid is not None and draw.random() < 0.03:  # a typo: graded as invalid, no attempt used
             record(option.invalid, moment, False, 0.0)
             moment = min(now, moment + timedelta(seconds=30))
-        p = pool.guess + (1 - pool.guess) * _sigmoid(pool.slope * (ability - pool.difficulty) - 1.6 + 0.25 * (k - 1))
-        answer = option.correct if draw.random() < p else option.wrong[draw.choices(kinds, weights)[0]]
-        score = answer.grade.score
-        credit = max(0.0, score - question.penalty * state["wrong"])
-        state["attempts"] = k
-        state["last_attempt_at"] = moment
-        if state["first_score"] is None:
-            state["first_score"] = score
-        state["credit"] = max(state["credit"], credit)
-        record(answer, moment, True, credit)
-        if answer.grade.status is Status.CORRECT:
+        p = pool.guess + (1 - pool.guess) * _sigmoid(pool.slope * (ability - pool.difficulty) + 0.2 + 0.25 * (k - 1))
+        if draw.random() < p:
+            answer = option.correct
+        elif others and (not slips or draw.random() < unrelated):
+            answer = option.wrong[others[draw.randrange(len(others))]]
+        else:
+            answer = option.wrong[draw.choices(slips, weights)[0]]
+        scored = score_attempt(standing_of_plan(state), answer.grade, question)  # the answer path's rule
+        state |= {
+            "attempts": scored.after.attempts, "wrong": scored.after.wrong, "credit": scored.after.credit,
+            "first_score": scored.after.first_score, "attempts_to_correct": scored.after.attempts_to_correct,
+            "last_attempt_at": moment,
+        }  # fmt: skip
+        record(answer, moment, scored.counted, scored.credit)
+        if scored.after.solved:
             state["solved_at"] = moment
-            state["attempts_to_correct"] = k
             break
-        state["wrong"] += 1
         if k >= 2 and draw.random() < 0.1:
             state["revealed_at"] = min(now, moment + timedelta(seconds=40))
             break
         if draw.random() < 0.03:  # gives up
             break
     return state, attempts, moment
+
+
+def standing_of_plan(state: dict[str, Any]) -> Standing:
+    """The scoring rule's view of a planned question_states row."""
+    return Standing(
+        attempts=state["attempts"], wrong=state["wrong"], credit=state["credit"], first_score=state["first_score"],
+        attempts_to_correct=state["attempts_to_correct"], solved=state["solved_at"] is not None,
+        revealed=state["revealed_at"] is not None,
+    )
 
 
 def analyze() -> None:
@@ -388,7 +438,7 @@ def ensure_banks(questions_dir: str, variants: int) -> list[ServedBank]:
     served = served_banks()
     if served:
         return served
-    from .services import sync_banks
+    from .banksync import sync_banks
 
     report = sync_banks([questions_dir], variants=variants)
     db.session.commit()

@@ -14,9 +14,6 @@ that reads three rows cost five. Two changes remove those without changing what 
   as atomic as before. Python's sqlite3 module begins SQLite's transactions the same way. (A SELECT
   whose effect must last until commit, such as `pg_advisory_xact_lock`, would be taken for a read: the
   app sends none.)
-  A statement marked with the `SELF_CONTAINED` execution option is atomic by itself (one statement
-  that does all of a request's writing): when no transaction is open it runs in autocommit, so it
-  needs neither BEGIN nor COMMIT.
 * **No ping: a look at the socket instead.** An idle connection has nothing to read unless the server
   closed it (a restart, `pg_terminate_backend`, an idle timeout) or said something unasked. Either
   way it is replaced at checkout, before a request uses it, at no cost to the healthy ones.
@@ -25,18 +22,14 @@ from __future__ import annotations
 
 import re
 import select
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DisconnectionError, IntegrityError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 
-SELF_CONTAINED = "self_contained"
 _LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
 
 
@@ -46,8 +39,6 @@ def is_postgres(url: str) -> bool:
 
 def needs_transaction(statement: str, options: Any) -> bool:
     """True for a statement that must run inside a transaction: anything but a plain, unlocking read."""
-    if options.get(SELF_CONTAINED):
-        return False
     if options.get("stream_results") or options.get("yield_per"):  # a server-side cursor lives in a transaction
         return True
     return not _plain_read(statement)
@@ -86,33 +77,10 @@ def _replace_if_closed(dbapi_connection: Any, connection_record: Any, connection
 def _begin_at_first_write(
     connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
 ) -> None:
-    prepare(cursor.connection, statement, context.execution_options if context is not None else {})
-
-
-def prepare(dbapi_connection: Any, statement: str, options: Any) -> None:
     """Before a statement is sent: autocommit for one that needs no transaction, else let psycopg begin one."""
+    dbapi_connection = cursor.connection
     if dbapi_connection.info.transaction_status != TransactionStatus.IDLE:  # the statement joins the open transaction
         return
-    autocommit = not needs_transaction(statement, options)
+    autocommit = not needs_transaction(statement, context.execution_options if context is not None else {})
     if dbapi_connection.autocommit != autocommit:
         dbapi_connection.autocommit = autocommit
-
-
-@contextmanager
-def statement_scope(owner: Session | scoped_session[Any] | Connection) -> Iterator[Connection]:
-    """The connection a SELF_CONTAINED statement that may fail should run on: by itself when no
-    transaction is open, in a savepoint when one is (so that its failure does not undo the writes
-    before it). `owner` is a session (whose savepoint flushes it first) or a Core connection."""
-    connection = owner if isinstance(owner, Connection) else owner.connection()
-    dbapi_connection = connection.connection.dbapi_connection
-    if dbapi_connection is None or dbapi_connection.info.transaction_status == TransactionStatus.IDLE:
-        yield connection
-        return
-    with owner.begin_nested():
-        yield owner if isinstance(owner, Connection) else owner.connection()
-
-
-def violates(error: IntegrityError, constraint: str) -> bool:
-    """True if the database refused the statement because of this (unique) constraint."""
-    diag = getattr(error.orig, "diag", None)
-    return getattr(diag, "constraint_name", None) == constraint

@@ -14,12 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .bank import Question, load_bank_file
+from .banksync import as_stored
 from .catalog import ServedBank, served_bank
 from .extensions import db
 from .grading import Grade, Status, grade
 from .models import Attempt, PoolVariant, QuestionState, Variant
 from .sandbox import AuthorError, Runner
-from .services import ComputedVariant, as_stored, compute_variant
+from .scoring import Standing, score_attempt
+from .variants import ComputedVariant, compute_variant
 
 # Attempt columns the grader decides; compared and written together.
 GRADED_FIELDS = ("status", "score", "message", "mistake", "parsed")
@@ -180,39 +182,30 @@ def _replay_states(
 
 
 def _replay(question: Question, attempts: list[_Replayed]) -> dict[str, Any]:
-    """The state's credit as submit_answer would have built it from these grades.
+    """The state's columns as the scoring rule builds them from these grades, in order.
 
-    Whether an attempt counts is kept (a week closed or a solution revealed stays so), except that
-    an answer that is now unreadable never counts, nor does one made after the question was solved.
+    Whether an attempt may count is kept (a week closed or a solution revealed stays so); of those,
+    the rule decides, so an answer that is now unreadable no longer counts, nor does one made after
+    the question was solved.
     """
-    counted_attempts = wrong = 0
-    credit = 0.0
-    first_score: float | None = None
+    standing = Standing()
     solved_at: datetime | None = None
-    attempts_to_correct: int | None = None
     for item in attempts:
-        result = item.grade
-        item.counted = item.attempt.counted and result.status is not Status.INVALID and solved_at is None
-        item.credit = 0.0
-        if not item.counted:
+        item.counted, item.credit = False, 0.0
+        if not item.attempt.counted:
             continue
-        counted_attempts += 1
-        item.credit = max(0.0, result.score - question.penalty * wrong)
-        if first_score is None:
-            first_score = result.score
-        credit = max(credit, item.credit)
-        if result.status is Status.CORRECT:
+        scored = score_attempt(standing, item.grade, question)
+        item.counted, item.credit = scored.counted, scored.credit
+        if scored.after.solved and not standing.solved:
             solved_at = item.attempt.created_at
-            attempts_to_correct = counted_attempts
-        else:
-            wrong += 1
+        standing = scored.after
     return {
-        "attempts": counted_attempts,
-        "wrong": wrong,
-        "credit": credit,
-        "first_score": first_score,
+        "attempts": standing.attempts,
+        "wrong": standing.wrong,
+        "credit": standing.credit,
+        "first_score": standing.first_score,
         "solved_at": solved_at,
-        "attempts_to_correct": attempts_to_correct,
+        "attempts_to_correct": standing.attempts_to_correct,
     }
 
 

@@ -5,16 +5,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, request
+from flask_babel import gettext
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, join, select
+from sqlalchemy import bindparam, select
 
 from .accounts import LOGIN_SESSION_LIFETIME, login_key_digest
 from .extensions import db, login_manager
-from .hotpath import HotStatement, request_connection
 from .models import LoginSession, SignedInUser, User, utcnow
-from .services import AnswerTarget, answer_target_from, with_answer_target
-from .services import answer_target as read_answer_target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,60 +33,30 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 # The browser's login session is joined in, so checking it costs no statement of its own.
-_LOGIN_SESSION = (
-    (LoginSession.key_hash == bindparam("key_hash"))
-    & (LoginSession.user_id == User.id)
-    & (LoginSession.created_at > bindparam("oldest"))
-)
 _ACCOUNT = (
-    select(User.id, User.email, User.name, User.role, User.active, User.session_version)
-    .select_from(join(User, LoginSession, _LOGIN_SESSION))
-    .where(User.id == bindparam("id"))
+    select(User.id, User.email, User.name, User.role, User.active, User.session_version, User.language)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(User.id == bindparam("id"), LoginSession.key_hash == bindparam("key_hash"))
+    .where(LoginSession.created_at > bindparam("oldest"))
 )
-ACCOUNT_COLUMNS = len(_ACCOUNT.selected_columns)
-_SIGNED_IN = HotStatement(_ACCOUNT)
-_SIGNED_IN_ANSWERING = HotStatement(with_answer_target(_ACCOUNT, User.id))
-ANSWER_ENDPOINT = "quiz.answer"
 
 
 @login_manager.user_loader
 def load_user(session_id: str) -> SignedInUser | None:
-    """Every signed-in request reads the account and its login session: one light query, no ORM object.
-
-    An answer's post reads the week's bank version and the student's state in the same query and
-    leaves them in `g.answer_target` for the view (see `answer_target`). It needs no ORM object, so
-    it reads on the request's Core connection (`hotpath.request_connection`), where it also writes."""
+    """The signed-in account, if the cookie's login session still exists: one light query, no ORM object."""
     user_id, _, rest = session_id.partition(":")
     version, _, login_key = rest.partition(":")
     if not user_id.isdigit() or not version.isdigit() or not login_key:
         return None
-    params: dict[str, Any] = {
-        "id": int(user_id), "key_hash": login_key_digest(login_key), "oldest": utcnow() - LOGIN_SESSION_LIFETIME,
-    }  # fmt: skip
-    view_args = request.view_args or {}
-    answering = request.endpoint == ANSWER_ENDPOINT and request.method == "POST"
-    if answering:
-        params |= {"week": view_args["week"], "question_id": view_args["question_id"]}
-        row = _SIGNED_IN_ANSWERING.first(request_connection(), params)
-    else:
-        row = _SIGNED_IN.first(db.session.connection(), params)
+    params = {"id": int(user_id), "key_hash": login_key_digest(login_key), "oldest": utcnow() - LOGIN_SESSION_LIFETIME}
+    row = db.session.connection().execute(_ACCOUNT, params).mappings().first()  # Core: no ORM object to build
     if row is None:
         return None
-    account = SignedInUser(*row[:ACCOUNT_COLUMNS], login_key=login_key)
+    account = SignedInUser(**row, login_key=login_key)
     # A deactivated account's sessions end at once, not when its cookie expires.
     if account.session_version != int(version) or not account.active:
         return None
-    if answering:
-        g.answer_target = (account.id, params["week"], params["question_id"], answer_target_from(row[ACCOUNT_COLUMNS:]))
     return account
-
-
-def answer_target(user_id: int, week: int, question_id: str) -> AnswerTarget:
-    """What `services.answer_target` reads, taken from the sign-in's query when that read it already."""
-    prefetched = g.pop("answer_target", None)
-    if prefetched is not None and prefetched[:3] == (user_id, week, question_id):
-        return prefetched[3]
-    return read_answer_target(user_id, week, question_id)
 
 
 def staff_required(view: F) -> F:
@@ -124,7 +92,7 @@ def install_security(app: Flask) -> None:
         """No real form holds a NUL character, and PostgreSQL cannot store one: refuse it, never fail on it."""
         fields = (value for source in (request.args, request.form) for _, values in source.lists() for value in values)
         if "\x00" in request.path or any("\x00" in value for value in fields):
-            abort(400, "The request contains a character that is not allowed (NUL).")
+            abort(400, gettext("The request contains a character that is not allowed (NUL)."))
 
     @app.after_request
     def security_headers(response: Response) -> Response:

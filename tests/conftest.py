@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,16 +12,16 @@ from flask.testing import FlaskClient
 
 from quizserver import create_app
 from quizserver.accounts import create_user
+from quizserver.banksync import sync_banks
 from quizserver.config import PROJECT_ROOT
 from quizserver.databases import scratch_database
 from quizserver.extensions import db
 from quizserver.models import User
-from quizserver.services import sync_banks
+from tests.csrf import CSRF_PATTERN, csrf_token  # noqa: F401  (the one CSRF helper; tests import it from here too)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "correct horse battery"
 ENROLLMENT_KEY = "deep-learning-2026"
-CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 NO_POSTGRES = (
     "needs PostgreSQL: set QUIZ_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres "
     "(a fresh database is created for the run)"
@@ -157,13 +156,6 @@ def make_user(app: Flask) -> Callable[..., User]:
             return user
 
     return factory
-
-
-def csrf_token(client: FlaskClient, page: str = "/login") -> str:
-    html = client.get(page).get_data(as_text=True)
-    match = CSRF_PATTERN.search(html)
-    assert match, f"no CSRF token on {page}"
-    return match.group(1)
 
 
 class AuthActions:

@@ -1,7 +1,6 @@
 """Fixtures for the security tests: users of every role, quick log-in, and a crawler for what a user can reach."""
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from quizserver.models import User
 from tests.conftest import PASSWORD
 
 ROLES = ("anonymous", "student", "staff", "instructor")
-CSRF_IN_PAGE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_pair(app: Flask) -> tuple[str, str]:
@@ -49,13 +47,6 @@ def login_as(client: FlaskClient, user: User | None) -> str:
             stored["_user_id"] = user.get_id()
             stored["_fresh"] = True
     return token
-
-
-def page_csrf(client: FlaskClient, page: str = "/account/password") -> str:
-    html = client.get(page).get_data(as_text=True)
-    match = CSRF_IN_PAGE.search(html)
-    assert match, f"no CSRF token on {page}"
-    return match.group(1)
 
 
 @dataclass

@@ -119,7 +119,7 @@ ERROR_ROWS = [
     ("y: {randint: [-1, 1]}", "y: {randint: [-1, 1], normal: [0, 1]}", 16, GRAD,
      "parameter 'y' has normal and randint; give exactly one of them"),
     ("y: {randint: [-1, 1]}", "y: {}", 16, GRAD, "parameter 'y' needs one of uniform, normal, randint, choice"),
-    ("y: {randint: [-1, 1]}", "y: 3", 16, GRAD, "parameter 'y' must be a mapping such as {normal: [0, 1]}"),
+    ("y: {randint: [-1, 1]}", "y: three", 16, GRAD, "parameter 'y' must be a mapping such as {normal: [0, 1]}"),
     ("y: {randint: [-1, 1]}", "y: {randint: [1, -1]}", 16, GRAD, "randint for 'y' has low 1 above high -1"),
     ("y: {randint: [-1, 1]}", "y: {randint: [0, 1.5]}", 16, GRAD,
      "randint for 'y' must be two whole numbers [low, high], got [0, 1.5]"),

@@ -1,7 +1,6 @@
 """Reading a student's stored variant, and answering through the real form."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Flask
@@ -11,8 +10,8 @@ from sqlalchemy import select
 from quizserver.extensions import db
 from quizserver.grading import format_answer
 from quizserver.models import Attempt, QuestionState
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.csrf import CSRF_PATTERN as CSRF  # noqa: F401  (tests import it from here too)
+from tests.csrf import csrf_in
 
 
 def state_of(app: Flask, user_id: int, week: int, question_id: str) -> QuestionState:
@@ -51,10 +50,7 @@ def attempts_of(app: Flask, user_id: int, question_id: str) -> list[Attempt]:
 
 
 def answer(client: FlaskClient, week: int, question_id: str, raw: str | list[str], token: str | None = None):
-    page = client.get(f"/weeks/{week}").get_data(as_text=True)
-    csrf = CSRF.search(page)
-    assert csrf, "the quiz page has no CSRF token"
-    data: dict[str, Any] = {"csrf_token": csrf.group(1)}
+    data: dict[str, Any] = {"csrf_token": csrf_in(client.get(f"/weeks/{week}").get_data(as_text=True), "the quiz page")}
     if isinstance(raw, list):
         data["choice"] = choice_positions(client, week, question_id, raw)
     else:
@@ -73,8 +69,7 @@ def choice_positions(client: FlaskClient, week: int, question_id: str, ids: list
 
 
 def post_action(client: FlaskClient, week: int, question_id: str, action: str):
-    page = client.get(f"/weeks/{week}").get_data(as_text=True)
-    csrf = CSRF.search(page).group(1)
+    csrf = csrf_in(client.get(f"/weeks/{week}").get_data(as_text=True), "the quiz page")
     return client.post(f"/weeks/{week}/{question_id}/{action}", data={"csrf_token": csrf})
 
 

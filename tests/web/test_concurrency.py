@@ -1,7 +1,6 @@
 """Simultaneous submissions: never more counted attempts than allowed, never a lost or doubled one."""
 from __future__ import annotations
 
-import re
 import secrets
 import threading
 from collections.abc import Callable
@@ -12,12 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from quizserver.accounts import create_user
+from quizserver.banksync import sync_banks
 from quizserver.extensions import db
-from quizserver.services import sync_banks
 from tests.conftest import FIXTURES, PASSWORD, AuthActions
+from tests.csrf import csrf_token
 from tests.web.helpers import attempts_of, key_of, state_of
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 THREADS = 8
 
 
@@ -25,7 +24,7 @@ def logged_in_clients(app: Flask, email: str, count: int) -> list[tuple[FlaskCli
     """`count` tabs of one student's browser (one session cookie), week 1 opened."""
     first = app.test_client()
     assert AuthActions(first).login(email).status_code == 302
-    csrf = CSRF.search(first.get("/weeks/1").get_data(as_text=True)).group(1)
+    csrf = csrf_token(first, "/weeks/1")
     session = first.get_cookie("session")
     clients = []
     for _ in range(count):

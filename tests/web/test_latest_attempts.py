@@ -7,7 +7,7 @@ from sqlalchemy import event
 
 from quizserver.extensions import db
 from quizserver.models import Attempt, User
-from quizserver.services import last_attempts
+from quizserver.progress import last_attempts
 from tests.web.helpers import answer, key_of, typed
 
 

@@ -16,11 +16,12 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import create_engine, func, insert, select, text, update
 from sqlalchemy.pool import NullPool
 
+from quizserver.answers import submit_answer
 from quizserver.catalog import served_bank
 from quizserver.extensions import db
 from quizserver.models import Attempt, User
-from quizserver.postgres import SELF_CONTAINED, needs_transaction
-from quizserver.services import answerable, ensure_states, submit_answer
+from quizserver.postgres import needs_transaction
+from quizserver.variants import ensure_states, week_states
 from tests.web.helpers import attempts_of, state_of
 
 
@@ -46,12 +47,6 @@ def options(**values: Any) -> dict[str, Any]:
         ("UPDATE question_states SET wrong = 0", {}, True),
         ("DELETE FROM attempts", {}, True),
         ("WITH claim AS (UPDATE question_states SET wrong = 0 RETURNING id) SELECT id FROM claim", {}, True),
-        (
-            "WITH claim AS (UPDATE question_states SET wrong = 0 RETURNING id) SELECT id FROM claim",
-            options(**{SELF_CONTAINED: True}),
-            False,
-        ),
-        ("INSERT INTO attempts (id) VALUES (1)", options(**{SELF_CONTAINED: True}), False),
         ("SAVEPOINT sa_savepoint_1", {}, True),
         ("CREATE TABLE t (id int)", {}, True),
     ],
@@ -114,18 +109,6 @@ def test_a_locking_read_opens_a_transaction_that_keeps_the_lock(app: Flask, make
 
 
 @pytest.mark.postgres
-def test_a_self_contained_statement_commits_by_itself(app: Flask) -> None:
-    email = f"alone-{secrets.token_hex(4)}@uni.example"
-    with app.app_context():
-        statement = insert(User).values(email=email, name="Alone", role="student", active=True, session_version=0)
-        db.session.connection().execute(statement.execution_options(**{SELF_CONTAINED: True}))
-        assert transaction_status() is TransactionStatus.IDLE
-        assert count_users(app, email) == 1, "the statement waited for a commit"
-        db.session.rollback()
-    assert count_users(app, email) == 1
-
-
-@pytest.mark.postgres
 def test_a_connection_the_server_closed_is_replaced_before_a_request_uses_it(
     app: Flask, client: FlaskClient, student: User
 ) -> None:
@@ -161,18 +144,18 @@ def test_a_connection_the_server_closed_is_replaced_before_a_request_uses_it(
 def test_a_token_stored_while_the_answer_is_written_is_answered_once_and_keeps_earlier_writes(
     app: Flask, make_user: Callable[..., User]
 ) -> None:
-    """The same form sent twice at once: the second statement fails on the unique token, in a savepoint
-    because the request had already written, so its claim is undone and the earlier write is kept."""
+    """The same form sent twice at once: the second insert waits for the first one's token, then inserts
+    nothing and claims nothing; the request's earlier write is kept."""
     user = make_user()
     token = secrets.token_urlsafe(16)
     with app.app_context():
         served = served_bank(1)
-        ensure_states(user, served)
+        variant = ensure_states(user, served).states["count"].variant
         db.session.commit()
-        target = answerable(user.id, 1, "count")
+        variant_id, seed, key = variant.id, variant.seed, variant.answer
         row = {
-            "user_id": user.id, "week": 1, "question_id": "count", "variant_id": target.variant_id,
-            "bank_hash": served.version.content_hash, "seed": target.seed, "raw_answer": "0", "status": "incorrect",
+            "user_id": user.id, "week": 1, "question_id": "count", "variant_id": variant_id,
+            "bank_hash": served.version.content_hash, "seed": seed, "raw_answer": "0", "status": "incorrect",
             "score": 0.0, "message": "", "parsed": 0, "idempotency_key": token, "counted": True, "credit": 0.0,
         }  # fmt: skip
     outcome: dict[str, Any] = {}
@@ -181,9 +164,8 @@ def test_a_token_stored_while_the_answer_is_written_is_answered_once_and_keeps_e
         with app.app_context():
             db.session.execute(update(User).where(User.id == user.id).values(name="Renamed"))  # an earlier write
             question = next(q for q in served.bank.questions if q.id == "count")
-            outcome["result"] = submit_answer(
-                user.id, served, question, target, str(target.answer), idempotency_key=token
-            )
+            state = week_states(user.id, 1, "count")["count"]
+            outcome["result"] = submit_answer(user.id, served, question, state, str(key), idempotency_key=token)
             db.session.commit()
 
     with other_connection(app) as first:

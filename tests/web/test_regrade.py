@@ -10,11 +10,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from quizserver.accounts import create_user
+from quizserver.banksync import sync_banks
 from quizserver.catalog import served_bank
 from quizserver.extensions import db
 from quizserver.models import Attempt, User, Variant
 from quizserver.regrade import RegradeError, regrade
-from quizserver.services import sync_banks
 from tests.conftest import AuthActions
 from tests.web.helpers import answer, attempts_of, key_of, numbers_of, state_of
 
