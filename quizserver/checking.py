@@ -17,6 +17,7 @@ from .bank import Problem, Question, bank_paths, load_banks
 from .bank.pool import DEFAULT_POOL_SIZE, answer_key, pool_seeds
 from .bank.verify import VariantCounts, explain_variant, question_seeds, verify_bank
 from .grading import format_answer
+from .grading.alternatives import key_text
 from .render import substitute
 from .sandbox import Runner
 
@@ -78,7 +79,8 @@ def check_paths(
         ) as bar:
             for bank in banks:
                 def seeds(question: Question, week: int = bank.week) -> list[int]:
-                    return pool_seeds(week, question.id, variants) + question_seeds(base, question, random_variants)
+                    pooled = pool_seeds(week, question.seed_id, variants)  # the parts of a question share them
+                    return pooled + question_seeds(base, question, random_variants)
 
                 problems += verify_bank(
                     bank, seeds=seeds, runner=runner, progress=lambda _: bar.update(1), counts=counts
@@ -114,7 +116,8 @@ def explain_paths(
     sample = explained.sample
     if sample is not None:
         names = {**sample.params, **sample.names}
-        lines += ["", "Text (numbers as the page shows them):", *_indented(_filled(question.text, names))]
+        text = f"{question.stem}\n\n({question.label}) {question.text}" if question.group else question.text
+        lines += ["", "Text (numbers as the page shows them):", *_indented(_filled(text, names))]
         for choice in question.choices:
             mark = "correct" if choice.correct else "wrong"
             lines.append(f"  ({choice.id}, {mark}) {_filled(choice.text, names)}")
@@ -123,7 +126,8 @@ def explain_paths(
         if computed:
             lines += ["", "Solution names:", *(f"  {name} = {_full(value)}" for name, value in computed.items())]
         key = answer_key(question, sample.names)
-        lines += ["", f"Key: {_shown(key)}   (exactly: {_full(key)})"]
+        lines += ["", f"Key: {key_text(key, question.tolerance) if not question.is_choice else _shown(key)}   "
+                      f"(exactly: {_full(key)})"]
     lines += ["", "Checks:"]
     lines += [f"  {'ok  ' if o.passed else 'FAIL'}  {o.check}" + (f": {o.detail}" if o.detail else "")
               for o in explained.outcomes]  # fmt: skip

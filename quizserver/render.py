@@ -21,6 +21,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
+from quizserver.figures import INLINE_IMAGE, ShownImage, image_tag
 from quizserver.grading.format import format_number
 
 # bump when the HTML a template renders to changes: quiz sync re-renders stored pools
@@ -455,6 +456,18 @@ def _render_math(latex: str, options: dict[str, Any]) -> str:
     return _latex_to_html(latex, bool(options.get("display_mode")))
 
 
+def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    """An image of the bank's images/ folder by the address sync stored it under (figures.image_tag)."""
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    images = env.get("images") or {}
+    if src not in images and INLINE_IMAGE.match(src):
+        return str(self.image(tokens, idx, options, env))  # an inline PNG, as before figures existed
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    title = token.attrGet("title")
+    return image_tag(src, alt, str(title) if title else None, images)
+
+
 def _build_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
     dollarmath_plugin(
@@ -464,15 +477,24 @@ def _build_markdown() -> MarkdownIt:
         double_inline=True,  # `$$...$$` inside a sentence is display math, not `$` + `$...$` + `$`
         renderer=_render_math,
     )
+    md.add_render_rule("image", _render_image)
     return md
 
 
 _MARKDOWN = _build_markdown()
 
 
-def render_markdown(text: str) -> str:
-    """Markdown with `$...$` / `$$...$$` math to an HTML fragment; raw HTML in the text is escaped."""
-    return _MARKDOWN.render(text)
+def render_markdown(text: str, images: Mapping[str, ShownImage] | None = None) -> str:
+    """Markdown with `$...$` / `$$...$$` math to an HTML fragment; raw HTML in the text is escaped.
+
+    `images` maps an image's address as written (images/loss.svg) to its stored file."""
+    return _MARKDOWN.render(text, {"images": images or {}})
+
+
+def render_inline(text: str) -> str:
+    """One line of author text (a choice's feedback, a choice shown as the key) as HTML without a paragraph
+    around it: `$n \\times n$` becomes MathML, *emphasis* and `code` work, raw HTML is escaped."""
+    return _MARKDOWN.renderInline(text, {"images": {}})
 
 
 # --------------------------------------------------------------------------- placeholders
@@ -482,6 +504,18 @@ _MATH_TOKENS = frozenset({"math_inline", "math_inline_double", "math_block", "ma
 
 def placeholder_names(template: str) -> set[str]:
     return set(PLACEHOLDER.findall(template))
+
+
+_BRACES = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+
+
+def unsupported_placeholders(template: str) -> list[tuple[int, str]]:
+    """Each `{{ ... }}` that holds more than a name (`{{ x[0] }}`, `{{ x.shape }}`), as (offset, its text).
+
+    Only `{{ name }}` is filled in; anything else would reach students as typed, so the bank check refuses it
+    and points at its line: the value goes into `solution` under a name of its own (`x0 = x[0]`)."""
+    return [(match.start(), match.group(0)) for match in _BRACES.finditer(template)
+            if not PLACEHOLDER.fullmatch(match.group(0))]
 
 
 def _walk(tokens: list[Token]) -> Iterator[Token]:
@@ -540,6 +574,6 @@ def substitute(template: str, names: Mapping[str, Any]) -> str:
     return PLACEHOLDER.sub(fill, template)
 
 
-def render_template(template: str, names: Mapping[str, Any]) -> str:
+def render_template(template: str, names: Mapping[str, Any], images: Mapping[str, ShownImage] | None = None) -> str:
     """A question's text or explanation for one variant, as HTML."""
-    return render_markdown(substitute(template, names))
+    return render_markdown(substitute(template, names), images)

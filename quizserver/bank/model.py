@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from quizserver.grading import AnswerSpec, ChoiceOption, Tolerance
+from quizserver.figures import ImageFile, ImageRef, PlotSpec
+from quizserver.grading import AnswerSpec, ChoiceOption, QuestionType, Tolerance, any_of, question_type
 
 FORMAT_VERSIONS = (1,)
 PARAM_KINDS = ("uniform", "normal", "randint", "choice")
+CONSTANT = "constant"  # `eps: 1.0e-5`: a plain number (or list of numbers) the draw never changes
+PART_SEPARATOR = "."  # a part's id is `<question>.<part>`; question ids cannot contain it
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,8 @@ class ParamSpec:
     """A randomized parameter: `x: {normal: [0, 1], shape: [3], round: 1}`."""
 
     name: str
-    kind: str  # one of PARAM_KINDS
-    args: tuple[Any, ...]  # uniform/normal/randint: (a, b); choice: the values
+    kind: str  # one of PARAM_KINDS, or CONSTANT
+    args: tuple[Any, ...]  # uniform/normal/randint: (a, b); choice: the values; constant: (the value,)
     shape: tuple[int, ...] | None = None
     round: int | None = None
     line: int = 0
@@ -111,10 +114,49 @@ class Question:
     variants: int | None = None  # the size of its verified pool; None: the bank's, else the server's default
     # line numbers of the question's keys, e.g. {"solution": 41}, for precise messages
     lines: tuple[tuple[str, int], ...] = ()
+    # the solution's names that hold the key (`answer:`); with any_of, each is an acceptable key, or the
+    # one name holds a list of them
+    answer_names: tuple[str, ...] = ("answer",)
+    any_of: bool = False
+    # a part of a multi-part question (`parts:`): the question's id, the part's own id and letter, the part
+    # that must be solved or revealed first (its full id), and the text shown above all the parts
+    group: str | None = None
+    part: str | None = None
+    label: str = ""
+    after: str | None = None
+    stem: str = ""
+    group_title: str = ""
+    # figures (quizserver.figures): the Markdown images its texts show, and a plot drawn for each variant
+    images: tuple[ImageRef, ...] = ()
+    plot: PlotSpec | None = None
+
+    @property
+    def qtype(self) -> QuestionType:
+        return question_type(self.type)
 
     @property
     def is_choice(self) -> bool:
-        return self.type in ("single_choice", "multiple_choice")
+        return not self.qtype.computed
+
+    @property
+    def seed_id(self) -> str:
+        """Whose seeds the variants draw: the parts of a question share them, and so share its numbers."""
+        return self.group or self.id
+
+    @property
+    def alternatives_name(self) -> str | None:
+        """The one answer name that holds a list of acceptable keys (`any_of: keys`), if that is the form."""
+        return self.answer_names[0] if self.any_of and len(self.answer_names) == 1 else None
+
+    def key_from(self, names: dict[str, Any]) -> Any:
+        """The answer key of a variant from the names its solution left: one value, or {"any_of": [...]}."""
+        if self.is_choice:
+            return self.choice_key()
+        if not self.any_of:
+            return names.get(self.answer_names[0])
+        if self.alternatives_name is not None:
+            return any_of(list(names.get(self.alternatives_name) or []))
+        return any_of([names.get(name) for name in self.answer_names])
 
     @property
     def has_code(self) -> bool:
@@ -149,12 +191,18 @@ class Bank:
     variants: int | None = None  # pool size for its questions; None: the server's default
     # line numbers of the top-level keys, e.g. {"week": 2}, for messages that point into the file
     lines: tuple[tuple[str, int], ...] = ()
+    # the image files its texts show, read and checked at check and sync (bank.figures.attach_image_files)
+    images: tuple[ImageFile, ...] = ()
 
     def question(self, question_id: str) -> Question | None:
         for q in self.questions:
             if q.id == question_id:
                 return q
         return None
+
+    def parts_of(self, group: str) -> tuple[Question, ...]:
+        """The parts of a multi-part question, in the order written."""
+        return tuple(q for q in self.questions if q.group == group)
 
     @property
     def total_points(self) -> int:

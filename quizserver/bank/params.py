@@ -26,6 +26,10 @@ def draw_param(spec: dict, rng: np.random.Generator) -> Any:
     args = list(spec.get("args") or [])
     shape = spec.get("shape")
     size = None if shape is None else tuple(int(n) for n in shape)
+    if kind == "constant":
+        # takes nothing from rng, so adding a constant never changes the other parameters' draws
+        value = args[0] if args else None
+        return np.array(value) if isinstance(value, (list, tuple)) else value
     if kind == "uniform":
         low, high = _two_numbers(name, kind, args, "[low, high]")
         return _rounded(rng.uniform(low, high, size=size), spec.get("round"))

@@ -17,9 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from quizserver.figures import plot_html
 from quizserver.render import placeholder_names, render_template
 from quizserver.sandbox import Runner
 
+from .figures import image_urls, plot_names
 from .model import Bank, Problem, Question, has_errors
 from .verify import Sample, VariantCounts, Verification, verify_seeds
 
@@ -27,6 +29,8 @@ DEFAULT_POOL_SIZE = 200
 SEED_BOUND = 2**31
 NAMES_LIMIT = 64 * 1024  # bytes of JSON per variant for the values its text shows
 _POOL_SALT = 0x706F6F6C  # keeps pool seeds apart from `quiz check --seed` seeds
+# between a part's shared text and its own in its stored HTML; bank text cannot make it (raw HTML is escaped)
+PART_MARK = "<!-- part -->"
 
 
 @dataclass(frozen=True)
@@ -103,18 +107,18 @@ def choice_order(question: Question, seed: int) -> list[str] | None:
 
 
 def answer_key(question: Question, names: dict[str, Any]) -> Any:
-    return question.choice_key() if question.is_choice else names.get("answer")
+    return question.key_from(names)
 
 
 def shown_names(question: Question) -> set[str]:
     """The names a page shows through `{{ name }}`: these, and the key, are all a variant stores."""
-    templates = [question.text, question.explanation, *(c.text for c in question.choices)]
-    return set().union(*(placeholder_names(t) for t in templates))
+    templates = [question.stem, question.text, question.explanation, *(c.text for c in question.choices)]
+    return set().union(*(placeholder_names(t) for t in templates)) | plot_names(question)
 
 
 def verify_pool(bank: Bank, question: Question, size: int, runner: Runner) -> Verification:
     """Run and verify the pool's seeds in the sandbox."""
-    return verify_seeds(bank, question, pool_seeds(bank.week, question.id, size), runner)
+    return verify_seeds(bank, question, pool_seeds(bank.week, question.seed_id, size), runner)
 
 
 def render_entries(bank_path: str, question: Question, samples: list[Sample]) -> tuple[list[PoolEntry], list[Problem]]:
@@ -173,10 +177,24 @@ def rerender_entries(
     return rendered
 
 
+def split_part_html(text_html: str) -> tuple[str, str]:
+    """(the shared text, the part's own) of a stored text; a question not in parts has no shared text."""
+    stem, mark, own = text_html.partition(PART_MARK)
+    return (stem, own) if mark else ("", text_html)
+
+
 def _render(question: Question, names: dict[str, Any]) -> tuple[str, str, dict[str, str] | None]:
-    text_html = render_template(question.text, names)
-    explanation_html = render_template(question.explanation, names) if question.explanation else ""
-    choices_html = {c.id: render_template(c.text, names) for c in question.choices} if question.is_choice else None
+    images = image_urls(question)
+    text_html = render_template(question.text, names, images)
+    if question.group is None:
+        text_html += plot_html(question.plot, names)  # below the text, above the answer
+    else:
+        stem_html = render_template(question.stem, names, images) if question.stem else ""
+        text_html = stem_html + plot_html(question.plot, names) + PART_MARK + text_html
+    explanation_html = render_template(question.explanation, names, images) if question.explanation else ""
+    choices_html = (
+        {c.id: render_template(c.text, names, images) for c in question.choices} if question.is_choice else None
+    )
     return text_html, explanation_html, choices_html
 
 

@@ -13,11 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from quizserver.grading import Status, Tolerance, format_answer, format_number, grade, within
+from quizserver.grading import Status, Tolerance, alternatives, format_answer, format_number, grade, within
+from quizserver.grading.alternatives import key_text, shown_digits
+from quizserver.grading.grade import tolerance_bound
 from quizserver.render import placeholder_names
 from quizserver.sandbox import AuthorError, Runner, get_runner
 from quizserver.sandbox.rounding import round_to_shown
 
+from .figures import plot_problems
 from .model import Bank, Problem, Question
 
 DEFAULT_VARIANTS = 100
@@ -40,7 +43,7 @@ class Sample:
 
 def question_seeds(base_seed: int, question: Question, count: int) -> list[int]:
     """Reproducible and distinct per question, so one --seed re-creates a whole run."""
-    entropy = [base_seed, *question.id.encode()]
+    entropy = [base_seed, *question.seed_id.encode()]  # the parts of a question share its seeds
     return [int(s) for s in np.random.default_rng(entropy).integers(0, 2**31, size=count)]
 
 
@@ -123,7 +126,9 @@ def generate_samples(question: Question, seeds: list[int], runner: Runner) -> Ge
     """One sandbox round trip for all seeds; a question without code gives empty names for each."""
     if not question.has_code:
         return Generated([Sample(s, {}, {}) for s in seeds], [])
-    results = runner.generate_many([p.as_dict() for p in question.params], question.require, question.solution, seeds)
+    results = runner.generate_many(
+        [p.as_dict() for p in question.params], question.require, question.solution, seeds, **answer_request(question)
+    )
     samples: list[Sample] = []
     failures: list[tuple[int, AuthorError]] = []
     not_run = 0
@@ -136,6 +141,14 @@ def generate_samples(question: Question, seeds: list[int], runner: Runner) -> Ge
         else:
             samples.append(Sample(s, result["params"], result["names"]))
     return Generated(samples, failures, not_run)
+
+
+def answer_request(question: Question) -> dict[str, Any]:
+    """What the sandbox must get back: the names holding the key, and which of them list alternatives."""
+    if question.is_choice:
+        return {"answers": (), "alternatives": ()}
+    alternatives_name = question.alternatives_name
+    return {"answers": question.answer_names, "alternatives": (alternatives_name,) if alternatives_name else ()}
 
 
 def verify_bank(
@@ -207,6 +220,7 @@ def _verify_samples(report: _Reporter, question: Question, samples: list[Sample]
     for sample in samples:
         if not _check_placeholders(report, question, sample.names, seed=sample.seed):
             break
+    report.problems += plot_problems(report.bank.path, question, samples)
     if question.is_choice:
         return report.problems
     keys = _check_answers(report, question, samples)
@@ -266,112 +280,136 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return "x".join(map(str, shape)) if shape else "a scalar"
 
 
-def _check_answers(report: _Reporter, question: Question, samples: list[Sample]) -> list[np.ndarray] | None:
-    keys: list[np.ndarray] = []
-    first_shape: tuple[int, ...] | None = None
+Keys = list[np.ndarray]  # a variant's acceptable keys: one, or those its any_of lists
+
+
+def _answer_label(question: Question) -> str:
+    return "each key in any_of" if question.any_of else question.answer_names[0]
+
+
+def _check_answers(report: _Reporter, question: Question, samples: list[Sample]) -> list[Keys] | None:
+    """Every variant's keys are numbers of the type's shape. The shape may differ between variants (a
+    randomized stride changes an output's length): the hint shows each variant its own."""
+    keys: list[Keys] = []
+    label = _answer_label(question)
     for sample in samples:
-        raw = sample.names.get("answer")
         report.failed.add(sample.seed)  # until it passes every check below
         report.outcome(sample.seed, "the key is a well-formed answer", False)  # replaced below once it passes
+        found: Keys = []
         try:
-            key = np.asarray(raw, dtype=float)
-        except (TypeError, ValueError):
-            report.error("solution", f"answer must be a number or an array of numbers (seed {sample.seed})")
+            listed = alternatives(question.key_from(sample.names))
+        except ValueError:
+            listed = []
+        if not listed:
+            report.error("solution", f"{label} lists no acceptable key (seed {sample.seed})")
             return None
-        if not np.all(np.isfinite(key)):
-            report.error("solution", f"answer is not finite (seed {sample.seed}): {format_answer(raw)}")
-            return None
-        if question.type in ("numeric", "integer") and key.ndim != 0:
-            report.error(
-                "solution", f"a {question.type} question needs a scalar answer, got shape {_shape_text(key.shape)}"
-            )
-            return None
-        if question.type == "integer" and key != np.round(key):
-            report.error("solution", f"an integer question's answer must be whole, got {raw} (seed {sample.seed})")
-            return None
-        if question.type == "matrix" and key.ndim not in (1, 2):
-            report.error("solution", f"a matrix question needs a 1-D or 2-D answer, got {_shape_text(key.shape)}")
-            return None
-        if first_shape is None:
-            first_shape = key.shape
-        elif key.shape != first_shape:
-            report.error(
-                "solution",
-                f"answer shape varies between variants: {_shape_text(first_shape)} and "
-                f"{_shape_text(key.shape)} (seed {sample.seed})",
-            )
-            return None
+        for raw in listed:
+            try:
+                key = np.asarray(raw, dtype=float)
+            except (TypeError, ValueError):
+                report.error("solution", f"{label} must be a number or an array of numbers (seed {sample.seed})")
+                return None
+            if not np.all(np.isfinite(key)):
+                report.error("solution", f"{label} is not finite (seed {sample.seed}): {format_answer(raw)}")
+                return None
+            problem = question.qtype.key_problem(key)
+            if problem is not None:
+                if question.qtype.whole and key.ndim == 0:
+                    problem += f", got {raw} (seed {sample.seed})"
+                report.error("solution", problem)
+                return None
+            found.append(key)
         report.failed.discard(sample.seed)
         if report.trace:
             report.outcomes[sample.seed][-1] = Outcome("the key is a well-formed answer", True)
-        keys.append(key)
+        keys.append(found)
     return keys
 
 
+def _is_alternative(value: np.ndarray, keys: Keys) -> bool:
+    return any(value.shape == key.shape and np.allclose(value, key, rtol=0, atol=1e-12) for key in keys)
+
+
 def _check_self_consistency(
-    report: _Reporter, question: Question, samples: list[Sample], keys: list[np.ndarray]
+    report: _Reporter, question: Question, samples: list[Sample], keys: list[Keys]
 ) -> None:
     spec = question.answer_spec()
     tol = question.tolerance
     reported: set[str] = set()
-    for sample, key in zip(samples, keys, strict=True):
-        raw_key = sample.names["answer"]
-        shown = format_answer(raw_key)
-        shown_correct = grade(spec, raw_key, shown).status is Status.CORRECT
-        report.outcome(sample.seed, "the key as shown (4 significant digits) grades correct", shown_correct, shown)
-        if not shown_correct:
-            report.failed.add(sample.seed)
-            if "shown" not in reported:
-                reported.add("shown")
-                report.error(
-                    "tolerance",
-                    f"the key as shown to students ({shown}) does not grade correct: the tolerance is tighter "
-                    f"than the shown precision (seed {sample.seed})",
-                )
-        if tol.atol == 0 and np.any(key == 0) and "zero" not in reported:
-            reported.add("zero")
-            report.warning(
-                "tolerance", f"rtol has no effect where the key is 0 (seed {sample.seed}): set atol as well"
+    for sample, alternatives_ in zip(samples, keys, strict=True):
+        full_key = question.key_from(sample.names)
+        for key in alternatives_:
+            _check_one_key(report, question, spec, tol, sample, full_key, key, alternatives_, reported)
+
+
+def _check_one_key(
+    report: _Reporter, question: Question, spec: Any, tol: Tolerance, sample: Sample, full_key: Any,
+    key: np.ndarray, alternatives_: Keys, reported: set[str],
+) -> None:
+    """The key as shown to students grades right; its classic corruptions (unless another acceptable key)
+    grade wrong."""
+    raw_key = key.tolist()
+    shown = key_text(raw_key, tol)
+    shown_correct = grade(spec, full_key, shown).status is Status.CORRECT
+    digits = shown_digits(raw_key, tol)
+    report.outcome(sample.seed, f"the key as shown ({digits} significant digits) grades correct", shown_correct, shown)
+    if not shown_correct:
+        report.failed.add(sample.seed)
+        if "shown" not in reported:
+            reported.add("shown")
+            report.error(
+                "tolerance",
+                f"the key as shown to students ({shown}) does not grade correct: the tolerance is tighter "
+                f"than the shown precision (seed {sample.seed})",
             )
-        if question.type == "integer":
+    if not tol.by_digits and tol.atol == 0 and np.any(key == 0) and "zero" not in reported:
+        reported.add("zero")
+        report.warning(
+            "tolerance", f"rtol has no effect where the key is 0 (seed {sample.seed}): set atol as well"
+        )
+    if question.qtype.whole:
+        return
+    for label, perturb in PERTURBATIONS:
+        wrong = perturb(key)
+        if np.allclose(wrong, key, rtol=0, atol=1e-12) or _is_alternative(wrong, alternatives_):
             continue
-        for label, perturb in PERTURBATIONS:
-            wrong = perturb(key)
-            if np.allclose(wrong, key, rtol=0, atol=1e-12):
+        accepted = grade(spec, full_key, format_answer(wrong.tolist())).status is Status.CORRECT
+        report.outcome(sample.seed, f"the key {label} grades wrong", not accepted)
+        if accepted:
+            report.failed.add(sample.seed)
+            if label in reported:
                 continue
-            accepted = grade(spec, raw_key, format_answer(wrong.tolist())).status is Status.CORRECT
-            report.outcome(sample.seed, f"the key {label} grades wrong", not accepted)
-            if accepted:
-                report.failed.add(sample.seed)
-                if label in reported:
-                    continue
-                reported.add(label)
-                report.error(
-                    "tolerance",
-                    f"the key {label} still grades correct (seed {sample.seed}): the tolerance is too "
-                    "loose to tell this classic mistake apart",
-                )
-        if key.ndim == 2 and key.shape[0] == key.shape[1] and not np.allclose(key, key.T):
-            accepted = grade(spec, raw_key, format_answer(key.T.tolist())).status is Status.CORRECT
-            report.outcome(sample.seed, "the key transposed grades wrong", not accepted)
-            if accepted:
-                report.failed.add(sample.seed)
-                if "T" in reported:
-                    continue
-                reported.add("T")
-                report.error(
-                    "tolerance",
-                    f"the key transposed still grades correct (seed {sample.seed}): the tolerance is too loose",
-                )
+            reported.add(label)
+            report.error(
+                "tolerance",
+                f"the key {label} still grades correct (seed {sample.seed}): the tolerance is too "
+                "loose to tell this classic mistake apart",
+            )
+    if key.ndim == 2 and key.shape[0] == key.shape[1] and not np.allclose(key, key.T) and not _is_alternative(
+        key.T, alternatives_
+    ):
+        accepted = grade(spec, full_key, format_answer(key.T.tolist())).status is Status.CORRECT
+        report.outcome(sample.seed, "the key transposed grades wrong", not accepted)
+        if accepted:
+            report.failed.add(sample.seed)
+            if "T" in reported:
+                return
+            reported.add("T")
+            report.error(
+                "tolerance",
+                f"the key transposed still grades correct (seed {sample.seed}): the tolerance is too loose",
+            )
 
 
 def _check_numerically(
-    report: _Reporter, question: Question, samples: list[Sample], keys: list[np.ndarray], runner: Runner
+    report: _Reporter, question: Question, samples: list[Sample], keys: list[Keys], runner: Runner
 ) -> None:
+    """`check:` agrees with every key: with any_of, `equals` gives the list of acceptable keys, and each
+    key must match one of them."""
     check = question.check
     assert check is not None
     worst: tuple[float, str] | None = None
-    for sample, key in zip(samples, keys, strict=True):
+    for sample, alternatives_ in zip(samples, keys, strict=True):
         report.failed.add(sample.seed)  # until it passes
         try:
             if check.gradient_of:
@@ -385,44 +423,88 @@ def _check_numerically(
         except AuthorError as exc:
             report.error("check", f"{exc.message} (seed {sample.seed})")
             return
-        try:
-            ref = np.asarray(reference, dtype=float)
-        except (TypeError, ValueError):
-            report.error("check", f"{what} is not a number or an array of numbers (seed {sample.seed})")
+        references = _references(question, reference, alternatives_)
+        if references is None:
+            report.error("check", f"with any_of, {what} must give the list of the {len(alternatives_)} acceptable "
+                                  f"keys (seed {sample.seed})")  # fmt: skip
             return
-        if ref.shape != key.shape and ref.size == key.size == 1:
-            ref = ref.reshape(key.shape)
-        if ref.shape != key.shape:
-            report.error(
-                "check",
-                f"answer has shape {_shape_text(key.shape)} but {what} has shape {_shape_text(ref.shape)} "
-                f"(seed {sample.seed})",
-            )
-            return
-        # before any arithmetic: inf - inf would warn and hide the real problem
-        if not np.all(np.isfinite(ref)):
-            report.error("check", f"{what} is not finite (seed {sample.seed})")
-            return
-        excess = np.abs(key - ref) - (check.atol + check.rtol * np.abs(ref))
-        index = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()
-        report.outcome(sample.seed, f"{what} agrees with the key", not excess[index] > 0,
-                       f"it gives {format_answer(ref.tolist())}")  # fmt: skip
-        if not excess[index] > 0:
+        passed = True
+        for key in alternatives_:
+            matched = _match_reference(report, question, sample, key, references, what)
+            if matched is None:
+                return
+            excess, message = matched
+            if excess > 0:
+                passed = False
+                if worst is None or excess > worst[0]:
+                    worst = (excess, message)
+        if passed:
             report.failed.discard(sample.seed)
-        if excess[index] > 0 and (worst is None or excess[index] > worst[0]):
-            entry = f"answer[{', '.join(map(str, index))}]" if index else "answer"
-            worst = (
-                float(excess[index]),
-                f"{entry} = {key[index]:.6g} but {what} gives {ref[index]:.6g} (seed {sample.seed}; "
-                f"check tolerance rtol={check.rtol:g}, atol={check.atol:g})",
-            )
     if worst is not None:
         failing = "gradient check failed" if check.gradient_of else "equals check failed"
         report.at(answer_line(question), f"{failing}: {worst[1]}")
 
 
+def _references(question: Question, reference: Any, keys: Keys) -> list[Any] | None:
+    """The reference keys the check gave: one, or with any_of the list of them (None when it is not one)."""
+    if not question.any_of:
+        return [reference]
+    if not isinstance(reference, list) or len(reference) != len(keys):
+        return None
+    if all(np.ndim(r) == 0 for r in reference) and any(key.ndim for key in keys):
+        return None  # one vector, not a list of keys
+    return reference
+
+
+def _match_reference(
+    report: _Reporter, question: Question, sample: Sample, key: np.ndarray, references: list[Any], what: str
+) -> tuple[float, str] | None:
+    """(the worst excess over the check's tolerance, its description) for the closest reference; None after
+    reporting a reference that cannot be compared."""
+    check = question.check
+    assert check is not None
+    best: tuple[float, str] | None = None
+    shown = ""
+    for reference in references:
+        try:
+            ref = np.asarray(reference, dtype=float)
+        except (TypeError, ValueError):
+            report.error("check", f"{what} is not a number or an array of numbers (seed {sample.seed})")
+            return None
+        if ref.shape != key.shape and ref.size == key.size == 1:
+            ref = ref.reshape(key.shape)
+        if ref.shape != key.shape:
+            if len(references) > 1:
+                continue
+            report.error(
+                "check",
+                f"answer has shape {_shape_text(key.shape)} but {what} has shape {_shape_text(ref.shape)} "
+                f"(seed {sample.seed})",
+            )
+            return None
+        # before any arithmetic: inf - inf would warn and hide the real problem
+        if not np.all(np.isfinite(ref)):
+            report.error("check", f"{what} is not finite (seed {sample.seed})")
+            return None
+        excess = np.abs(key - ref) - (check.atol + check.rtol * np.abs(ref))
+        index = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()
+        entry = f"answer[{', '.join(map(str, index))}]" if index else "answer"
+        message = (
+            f"{entry} = {key[index]:.6g} but {what} gives {ref[index]:.6g} (seed {sample.seed}; "
+            f"check tolerance rtol={check.rtol:g}, atol={check.atol:g})"
+        )
+        if best is None or float(excess[index]) < best[0]:
+            best = (float(excess[index]), message)
+            shown = format_answer(ref.tolist())
+    if best is None:
+        report.error("check", f"no key {what} gives has the shape {_shape_text(key.shape)} (seed {sample.seed})")
+        return None
+    report.outcome(sample.seed, f"{what} agrees with the key", not best[0] > 0, f"it gives {shown}")
+    return best
+
+
 def _check_rounding(
-    report: _Reporter, question: Question, samples: list[Sample], keys: list[np.ndarray], runner: Runner
+    report: _Reporter, question: Question, samples: list[Sample], keys: list[Keys], runner: Runner
 ) -> None:
     """A careful student works from the values as shown and writes every step down to 4 significant
     digits; the key must not move beyond its tolerance when computed that way."""
@@ -432,18 +514,24 @@ def _check_rounding(
         return
     samples, keys = [sample for sample, _ in checked], [key for _, key in checked]
     variants = [(sample.seed, sample.params) for sample in samples]
-    results = runner.careful_answers(question.solution, variants, ROUNDING_TRIALS)
+    results = runner.careful_answers(question.solution, variants, ROUNDING_TRIALS, **answer_request(question))
     misses: list[_Miss] = []
     not_run: list[tuple[int, AuthorError]] = []
-    for sample, key, answers in zip(samples, keys, results, strict=True):
+    for sample, alternatives_, answers in zip(samples, keys, results, strict=True):
         if isinstance(answers, AuthorError):
             not_run.append((sample.seed, answers))
             report.outcome(sample.seed, "a careful student (4 significant digits) is marked right", False,
                            f"could not run: {answers.message}")  # fmt: skip
             continue
-        miss = _worst_careful_answer(question, sample.seed, key, answers)
+        careful = [_careful_alternatives(question, named, len(alternatives_)) for named in answers]
+        found = [
+            _worst_careful_answer(question, sample.seed, key, [trial[i] for trial in careful])
+            for i, key in enumerate(alternatives_)
+        ]
+        missed = [m for m in found if m is not None]
+        miss = max(missed, key=lambda m: (m.plain, m.ratio)) if missed else None
         if report.trace:
-            detail = f"from the shown values, rounding every step: {_shown_or_raw(answers[0])}"
+            detail = f"from the shown values, rounding every step: {_shown_or_raw(careful[0][0] if careful else None)}"
             if miss is not None:
                 detail += f"; {miss.describe()}"
             report.outcome(sample.seed, "a careful student (4 significant digits) is marked right", miss is None,
@@ -461,6 +549,15 @@ def _check_rounding(
     if misses:
         line = question.line_of("tolerance") if "tolerance" in dict(question.lines) else answer_line(question)
         report.at(line, _rounding_message(question, misses, len(samples)))
+
+
+def _careful_alternatives(question: Question, named: Any, count: int) -> list[Any]:
+    """The careful run's keys, in the order of the variant's keys (the same code lists them the same way)."""
+    try:
+        listed = alternatives(question.key_from(named)) if isinstance(named, dict) else [named]
+    except ValueError:
+        listed = []
+    return listed if len(listed) == count else [None] * count
 
 
 def _shown_or_raw(value: Any) -> str:
@@ -492,7 +589,7 @@ class _Miss:
 def _worst_careful_answer(question: Question, seed: int, key: np.ndarray, answers: list[Any]) -> _Miss | None:
     """The plain rounding's miss when it has one (an author can redo it by hand), else the worst random one;
     its atol_needed covers every run."""
-    tolerance = Tolerance(rtol=0.0, atol=0.0) if question.type == "integer" else question.tolerance
+    tolerance = Tolerance(rtol=0.0, atol=0.0) if question.qtype.whole else question.tolerance
     misses: list[_Miss] = []
     needed = 0.0
     for trial, answer in enumerate(answers):
@@ -503,13 +600,13 @@ def _worst_careful_answer(question: Question, seed: int, key: np.ndarray, answer
         if typed.shape != key.shape:
             misses.append(_Miss(seed, "answer", float("nan"), float("nan"), math.inf, math.inf, trial == 0))
             continue
-        if question.type == "integer":
+        if question.qtype.whole:
             typed = np.round(typed)
         if np.all(within(typed, key, tolerance)):
             continue
         with np.errstate(all="ignore"):  # an integer key has no tolerance; a nan misses by nan
             miss = np.where(np.isfinite(typed), np.abs(typed - key), np.inf)
-            ratio = miss / (tolerance.atol + tolerance.rtol * np.abs(key))
+            ratio = miss / tolerance_bound(key, tolerance)
         needed = max(needed, float(np.max(miss - tolerance.rtol * np.abs(key))))
         index = np.unravel_index(int(np.argmax(ratio)), ratio.shape) if ratio.ndim else ()
         entry = f"answer[{', '.join(map(str, index))}]" if index else "answer"
@@ -534,13 +631,13 @@ def _rounding_message(question: Question, misses: list[_Miss], variants: int) ->
         also = f"; also seeds {listed}{more}"
     fixes = "keep such draws out with `require`"
     needed = max(m.atol_needed for m in misses)
-    if question.type != "integer" and math.isfinite(needed):
+    if not question.qtype.whole and not tolerance.by_digits and math.isfinite(needed):
         fixes += f", or allow for the rounding with atol >= {format_number(_one_digit_up(needed), 1)}"
     if question.type == "matrix" and not question.partial:
         fixes += ", and consider `partial: true` so one such entry does not cost the whole answer"
     return (
         f"a careful student is marked wrong in {len(misses)} of {variants} variants: for seed {worst.seed}, "
-        f"{worst.describe()} ({off}tolerance rtol={tolerance.rtol:g}, atol={tolerance.atol:g}){also}: {fixes}"
+        f"{worst.describe()} ({off}tolerance {tolerance.settings()}){also}: {fixes}"
     )
 
 
@@ -552,13 +649,13 @@ def _one_digit_up(x: float) -> float:
     return math.ceil(x / unit * (1 - 1e-12)) * unit
 
 
-def _check_variety(report: _Reporter, question: Question, keys: list[np.ndarray]) -> None:
+def _check_variety(report: _Reporter, question: Question, keys: list[Keys]) -> None:
     """Few distinct keys means students share answers, whatever their numbers. The count of distinct keys
     grows with the draws, so the number there are in all is estimated (Chao1: the keys seen once and twice
     tell how many were never seen), and only a question with fewer than 20 is reported."""
     if not question.params or len(keys) < VARIETY_MIN_KEYS:
         return
-    counts = Counter(round_to_shown(key).tobytes() for key in keys)
+    counts = Counter(b"|".join(round_to_shown(key).tobytes() for key in listed) for listed in keys)
     once = sum(1 for n in counts.values() if n == 1)
     twice = sum(1 for n in counts.values() if n == 2)
     estimated = len(counts) + once * (once - 1) / (2 * (twice + 1))
@@ -581,7 +678,7 @@ def answer_line(question: Question) -> int:
         node.lineno
         for node in ast.walk(tree)
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
-        and any(isinstance(t, ast.Name) and t.id == "answer" for t in _targets(node))
+        and any(isinstance(t, ast.Name) and t.id in question.answer_names for t in _targets(node))
     ]
     return code_line(question, "solution", max(assigned) if assigned else None)
 

@@ -1,11 +1,12 @@
 """Answer parsing and grading: pure functions, no Flask, no SQLAlchemy."""
+from .alternatives import alternatives, any_of, first_key, is_any_of
 from .format import format_answer, format_number
-from .grade import GRADERS, Grader, diagnose, grade, within
+from .grade import Grader, diagnose, grade, within
 from .parse import AnswerError, parse_array, parse_number
+from .qtypes import GRADERS, QUESTION_TYPES, REGISTRY, QuestionType, question_type
 from .types import (
     DEFAULT_ATOL,
     DEFAULT_RTOL,
-    QUESTION_TYPES,
     AnswerSpec,
     ChoiceOption,
     Grade,
@@ -22,6 +23,8 @@ __all__ = [
     "AnswerSpec",
     "ChoiceOption",
     "Grade",
+    "QuestionType",
+    "REGISTRY",
     "Grader",
     "Status",
     "Tolerance",
@@ -32,4 +35,9 @@ __all__ = [
     "parse_array",
     "parse_number",
     "within",
+    "alternatives",
+    "any_of",
+    "first_key",
+    "is_any_of",
+    "question_type",
 ]

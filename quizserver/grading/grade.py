@@ -5,14 +5,16 @@ a key or spec the question author got wrong raises ValueError.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from .alternatives import alternatives, closest, is_any_of
 from .format import format_number
 from .parse import AnswerError, parse_array, parse_number
-from .types import AnswerSpec, Grade, Status, Tolerance
+from .types import DIGIT_SLACK, AnswerSpec, Grade, Status, Tolerance
 
 CORRECT_MESSAGE = "Correct."
 NOT_CORRECT = "Not correct."
@@ -35,6 +37,10 @@ def _check_tolerance(tolerance: Tolerance) -> None:
         value = getattr(tolerance, name)
         if not np.isfinite(value) or value < 0:
             raise ValueError(f"tolerance {name} must be a finite number >= 0, got {value!r}")
+    for name in ("sigfig", "decdig"):
+        digits = getattr(tolerance, name)
+        if digits is not None and (isinstance(digits, bool) or not isinstance(digits, int) or digits < 1):
+            raise ValueError(f"tolerance {name} must be a whole number >= 1, got {digits!r}")
 
 
 def _key_array(key: Any) -> np.ndarray:
@@ -57,20 +63,73 @@ def _scalar_key(key: Any) -> float:
 
 
 def _bound(key: np.ndarray, tolerance: Tolerance) -> np.ndarray:
+    """How far an entry may be from the key: atol + rtol*|key|, or 0.51 units in the digit asked for."""
+    key = np.asarray(key, dtype=np.float64)
+    if tolerance.sigfig is not None:
+        with np.errstate(all="ignore"):
+            magnitude = np.where(key == 0, 0.0, np.floor(np.log10(np.abs(np.where(key == 0, 1.0, key)))))
+        return DIGIT_SLACK * 10.0 ** (magnitude - tolerance.sigfig + 1)
+    if tolerance.decdig is not None:
+        return np.full(key.shape, DIGIT_SLACK * 10.0 ** -tolerance.decdig)
     return tolerance.atol + tolerance.rtol * np.abs(key)
 
 
+def tolerance_bound(key: Any, tolerance: Tolerance) -> np.ndarray:
+    """Entrywise, how far an answer may be from the key (strictly less than this for sigfig and decdig)."""
+    return _bound(np.asarray(key, dtype=np.float64), tolerance)
+
+
 def within(answer: Any, key: Any, tolerance: Tolerance) -> np.ndarray:
-    """Entrywise |answer - key| <= atol + rtol*|key|."""
+    """Entrywise |answer - key| <= atol + rtol*|key|; with sigfig or decdig, strictly inside 0.51 units of
+    the last digit asked for (PrairieLearn's rule)."""
     answer, key = np.asarray(answer, dtype=np.float64), np.asarray(key, dtype=np.float64)
     with np.errstate(all="ignore"):  # huge entries may overflow to inf, which simply compares as "outside"
+        if tolerance.by_digits:
+            return np.abs(answer - key) < _bound(key, tolerance)
         return np.abs(answer - key) <= _bound(key, tolerance)
 
 
 def _describe_tolerance(key: np.ndarray, tolerance: Tolerance) -> str:
+    if tolerance.by_digits:
+        return tolerance.rule()
     if tolerance.rtol > 0 and tolerance.rtol * float(np.max(np.abs(key))) >= tolerance.atol:
         return f"relative {format_number(tolerance.rtol * 100, 3)}%"
     return f"absolute {format_number(tolerance.atol, 3)}"
+
+
+# a number as typed: digits, an optional point and more digits, an optional exponent
+_TYPED_NUMBER = re.compile(r"[-+]?(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?")
+_BETWEEN_NUMBERS = re.compile(r"[\s,;\[\]]+")
+
+
+def _typed_digits(token: str) -> tuple[int, int] | None:
+    """(significant figures, decimal places) of one typed number such as 0.0250 or 2.5e-3, or None."""
+    match = _TYPED_NUMBER.fullmatch(token)
+    if match is None or not (match.group(1) or match.group(2)):
+        return None
+    whole, fraction, exponent = match.group(1), match.group(2) or "", int(match.group(3) or 0)
+    significant = (whole + fraction).lstrip("0")
+    return len(significant), len(fraction) - exponent
+
+
+def too_few_digits(raw: str, tolerance: Tolerance) -> bool:
+    """True when what was typed is plain numbers and one of them has fewer digits than the rule asks for.
+
+    An expression such as exp(-1) has as many digits as it needs, so it is never called imprecise."""
+    if not tolerance.by_digits:
+        return False
+    tokens = [t for t in _BETWEEN_NUMBERS.split(raw or "") if t]
+    counted = [_typed_digits(t.replace("\u2212", "-")) for t in tokens]
+    if not counted or any(c is None for c in counted):
+        return False
+    if tolerance.sigfig is not None:
+        return any(c is not None and c[0] < tolerance.sigfig for c in counted)
+    assert tolerance.decdig is not None
+    return any(c is not None and c[1] < tolerance.decdig for c in counted)
+
+
+def precision_message(tolerance: Tolerance) -> str:
+    return f"{NOT_CORRECT} Not enough precision: give {tolerance.rule()}."
 
 
 def _is_zero(key: np.ndarray, tolerance: Tolerance) -> bool:
@@ -123,8 +182,10 @@ def diagnose(answer: np.ndarray, key: np.ndarray, tolerance: Tolerance) -> tuple
     return None
 
 
-def _wrong(answer: np.ndarray, key: np.ndarray, tolerance: Tolerance, value: Any) -> Grade:
+def _wrong(answer: np.ndarray, key: np.ndarray, tolerance: Tolerance, value: Any, raw: str = "") -> Grade:
     found = diagnose(answer, key, tolerance)
+    if (found is None or found[0] == "rounding") and too_few_digits(raw, tolerance):
+        return Grade(Status.INCORRECT, 0.0, precision_message(tolerance), value, "precision")
     if found is None:
         return Grade(Status.INCORRECT, 0.0, NOT_CORRECT, value)
     mistake, sentence = found
@@ -141,7 +202,7 @@ def grade_numeric(spec: AnswerSpec, key: Any, raw: str) -> Grade:
         return _invalid(error.message)
     if within(answer, expected, spec.tolerance):
         return Grade(Status.CORRECT, 1.0, CORRECT_MESSAGE, answer)
-    return _wrong(np.array(answer), np.array(expected), spec.tolerance, answer)
+    return _wrong(np.array(answer), np.array(expected), spec.tolerance, answer, raw)
 
 
 def grade_integer(spec: AnswerSpec, key: Any, raw: str) -> Grade:
@@ -212,6 +273,14 @@ def _equals_transposed(answer: np.ndarray, key: np.ndarray, tolerance: Tolerance
     return flipped.shape == key.T.shape and bool(np.all(within(flipped, key.T, tolerance)))
 
 
+def counts_as_other_size(answer: np.ndarray, key: np.ndarray) -> bool:
+    """The shape rule (docs/authoring.md, "Wrong shapes"): an answer with a different number of entries than
+    the key answers some other question, so it is invalid and uses no attempt; the same number of entries in
+    another arrangement (transposed, a row for a column, a matrix flattened) is graded as wrong, with its
+    diagnosis. The shape preview on the quiz page (static/quiz.js) says the same before Check."""
+    return answer.size != key.size
+
+
 def grade_matrix(spec: AnswerSpec, key: Any, raw: str) -> Grade:
     expected = _key_array(key)
     _check_tolerance(spec.tolerance)
@@ -223,6 +292,8 @@ def grade_matrix(spec: AnswerSpec, key: Any, raw: str) -> Grade:
     aligned = _align(answer, expected)
     if aligned is None:
         message = _shape_message(answer, expected)
+        if counts_as_other_size(answer, expected):
+            return Grade(Status.INVALID, 0.0, message, None, "shape")
         if _equals_transposed(answer, expected, spec.tolerance):
             return Grade(Status.INCORRECT, 0.0, f"{message} It equals the expected answer transposed.", value,
                          "transposed")
@@ -231,7 +302,7 @@ def grade_matrix(spec: AnswerSpec, key: Any, raw: str) -> Grade:
     if np.all(right):
         return Grade(Status.CORRECT, 1.0, CORRECT_MESSAGE, value)
     if not spec.partial:
-        return _wrong(aligned, expected, spec.tolerance, value)
+        return _wrong(aligned, expected, spec.tolerance, value, raw)
     count = int(np.count_nonzero(right))
     found = diagnose(aligned, expected, spec.tolerance)
     message = f"{count} of {right.size} entries are right."
@@ -309,18 +380,13 @@ def grade_multiple_choice(spec: AnswerSpec, key: Any, raw: str) -> Grade:
     return Grade(Status.PARTIAL if score > 0 else Status.INCORRECT, score, message, selected)
 
 
-GRADERS: dict[str, Grader] = {
-    "numeric": grade_numeric,
-    "integer": grade_integer,
-    "matrix": grade_matrix,
-    "single_choice": grade_single_choice,
-    "multiple_choice": grade_multiple_choice,
-}
-
-
 def grade(spec: AnswerSpec, key: Any, raw: str) -> Grade:
-    """Grade what a student typed; see GRADERS for the question types."""
-    grader = GRADERS.get(spec.type)
-    if grader is None:
-        raise ValueError(f"unknown question type {spec.type!r}; known types: {', '.join(GRADERS)}")
-    return grader(spec, key, raw)
+    """Grade what a student typed with the grader of the question's type (grading.qtypes); a key with
+    alternatives (`{"any_of": [...]}`) is graded against the closest one."""
+    from .qtypes import question_type  # the type modules import this module's graders
+
+    grader = question_type(spec.type).grader
+    if not is_any_of(key):
+        return grader(spec, key, raw)
+    keys = alternatives(key)
+    return closest([grader(spec, k, raw) for k in keys], keys, spec.tolerance)

@@ -258,8 +258,17 @@ def _check_brackets(text: str) -> None:
             raise AnswerError("Use square brackets [ ] for matrices and round ones ( ) for grouping, not { }.")
 
 
+_WORD_CHARACTER = re.compile(r"[A-Za-z0-9_.]")
+
+
 def _near(text: str, index: int) -> str:
-    return text[max(0, index - 4): index + 6].strip() or text.strip()
+    """About ten characters around `index`, widened to whole words: 'hello world', never 'llo world'."""
+    start, end = max(0, index - 4), min(len(text), index + 6)
+    while start > 0 and start > index - 24 and _WORD_CHARACTER.match(text[start - 1]):
+        start -= 1
+    while end < len(text) and end < index + 24 and _WORD_CHARACTER.match(text[end]):
+        end += 1
+    return text[start:end].strip() or text.strip()
 
 
 @lru_cache(maxsize=16)
@@ -287,7 +296,16 @@ def _split_top_level(piece: _Piece, separators: str) -> list[_Piece]:
 
 
 def _split_on_spaces(piece: _Piece) -> list[_Piece]:
-    return [part.strip() for part in _split_top_level(piece, " \n") if part.text.strip()]
+    parts = [part.strip() for part in _split_top_level(piece, " \n") if part.text.strip()]
+    # `sin (1)` is one call, not the entries `sin` and `(1)`
+    joined: list[_Piece] = []
+    for part in parts:
+        if joined and part.text.startswith("(") and joined[-1].text.lower() in FUNCTIONS:
+            previous = joined.pop()
+            part = _Piece(piece.text[previous.start - piece.start: part.start - piece.start + len(part.text)],
+                          previous.start)
+        joined.append(part)
+    return joined
 
 
 def _has_top_level(piece: _Piece, separators: str) -> bool:
@@ -336,6 +354,19 @@ def _read_expression(piece: _Piece, full_text: str) -> float:
     return _evaluate(_parse_expression(piece, full_text).body)
 
 
+# A name as the expression grammar sees it; digits before it belong to a number (1e5, 2pi is caught earlier).
+_NAME = re.compile(r"(?<![0-9.])[A-Za-z_\u03c0][A-Za-z0-9_]*+")
+
+
+def _first_unknown_name(text: str) -> str | None:
+    """The first word that is neither a constant nor a function (`hello` in `hello world`), or None."""
+    for match in _NAME.finditer(text):
+        folded = match.group().lower()
+        if folded not in CONSTANTS and folded not in FUNCTIONS:
+            return match.group()
+    return None
+
+
 def _syntax_error(piece: _Piece, full_text: str, error: SyntaxError) -> AnswerError:
     if "leading zeros" in (error.msg or ""):
         return AnswerError("Numbers cannot start with 0 unless a decimal point follows (write 7, not 07).")
@@ -343,6 +374,9 @@ def _syntax_error(piece: _Piece, full_text: str, error: SyntaxError) -> AnswerEr
         return AnswerError("The expression is too deeply nested or too long.")
     if _IMPLICIT_PRODUCT.search(piece.text):
         return AnswerError("Multiplication needs an explicit *, e.g. 2*pi or 3*(1+x).")
+    unknown = _first_unknown_name(piece.text)
+    if unknown is not None:  # a word is a likelier culprit than wherever Python's parser gave up
+        return AnswerError(f"Unknown name '{unknown}'.")
     # Offsets are in the converted text, where each ^ became **; map back to the typed text.
     offset = max(0, min((error.offset or 1) - 1, len(piece.text.replace("^", "**"))))
     typed_offset, converted = 0, 0
@@ -411,7 +445,12 @@ def _entries(count: int) -> str:
 
 
 def _read_bracketed(whole: _Piece, full_text: str, expressions: bool) -> np.ndarray:
-    inner = whole.inner()
+    return _read_inside(whole.inner(), full_text, expressions)
+
+
+def _read_inside(inner: _Piece, full_text: str, expressions: bool) -> np.ndarray:
+    """The rows and entries of a vector or matrix: the text between its outer brackets, or a whole answer
+    typed without them (`1 2` Enter `3 4`, `1, 2; 3, 4`), which reads exactly as it would inside [ ]."""
     if inner.strip().text.startswith("["):
         return _read_nested_rows(inner, full_text, expressions)
     # MATLAB style; like MATLAB, a newline ends a row too and blank rows are skipped.
@@ -452,10 +491,13 @@ def _read(text: str, expressions: bool, single: bool) -> np.ndarray:
     whole = _Piece(text, 0).strip()
     if whole.bracketed:
         return _read_bracketed(whole, text, expressions)
+    if not single and _several_entries(whole):
+        return _read_inside(whole, text, expressions)
     if "[" in whole.text:
         raise AnswerError("Square brackets go around a whole vector or matrix, e.g. [1, 2, 3]; use ( ) for grouping.")
     several = (
-        "Enter a single number (use a decimal point, not a comma)."
+        ("Enter a single number (use a decimal point, not a comma)." if "," in whole.text
+         else f"Enter a single number, not {_entries(len(_split_on_spaces(whole)))}.")
         if single
         else "Put several entries in square brackets, e.g. [1, 2, 3]."
     )
@@ -470,6 +512,23 @@ def _read(text: str, expressions: bool, single: bool) -> np.ndarray:
         ):
             raise AnswerError(several) from None
         raise
+
+
+def _several_entries(whole: _Piece) -> bool:
+    """Whether an answer typed without outer brackets holds several entries, so it reads as if inside [ ].
+
+    Rows as bracketed lists (`[1, 2], [3, 4]`), entries or rows separated by `,` `;` or a new line, or
+    entries separated by spaces (`1 -2` is two entries, as in `[1 -2]`; `1 - 2` stays one expression).
+    The shape preview in static/quiz.js applies the same rule (tests/e2e/test_answer_syntax.py).
+    """
+    if whole.text.startswith("["):
+        return True
+    if "[" in whole.text:
+        return False
+    if _has_top_level(whole, ",;\n"):
+        return True
+    chunks = _split_on_spaces(whole)
+    return len(chunks) > 1 and not _is_operator_gap(chunks)
 
 
 def _guarded_read(text: str, expressions: bool, single: bool) -> np.ndarray:
@@ -489,7 +548,8 @@ def parse_array(text: str, *, expressions: bool = True) -> np.ndarray:
     """Read a number, vector or matrix; the result is float64 with ndim 0, 1 or 2.
 
     `[1, 2, 3]` and `[1 2 3]` are vectors (ndim 1); `[1; 2; 3]` is a 3x1 column;
-    `[[1, 2], [3, 4]]` and `[1 2; 3 4]` are 2x2; a bare `5` has ndim 0.
+    `[[1, 2], [3, 4]]` and `[1 2; 3 4]` are 2x2; a bare `5` has ndim 0. The outer brackets may be left
+    out: `1 2 3` is a vector, `1, 2; 3, 4` and `1 2` + new line + `3 4` are 2x2.
     """
     return _guarded_read(text, expressions, single=False)
 

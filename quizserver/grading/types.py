@@ -7,8 +7,9 @@ from typing import Any
 
 DEFAULT_RTOL = 1e-2
 DEFAULT_ATOL = 1e-6
-
-QUESTION_TYPES = ("numeric", "integer", "matrix", "single_choice", "multiple_choice")
+# half a unit in the last digit asked for, and a little more, so a key rounded to that digit is always inside
+DIGIT_SLACK = 0.51
+MAX_DIGITS = 12
 
 
 class Status(StrEnum):
@@ -20,10 +21,47 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Tolerance:
-    """An entry is right when |answer - key| <= atol + rtol * |key|."""
+    """When an entry is right.
+
+    By default (relabs) |answer - key| <= atol + rtol * |key|. With `sigfig` d the answer must agree with
+    the key to d significant figures, with `decdig` d to d digits after the decimal point (PrairieLearn's
+    rules): |answer - key| < 0.51 * 10^(floor(log10|key|) - d + 1), or < 0.51 * 10^-d; a key of 0 counts
+    as if its first significant digit were in the units place.
+    """
 
     rtol: float = DEFAULT_RTOL
     atol: float = DEFAULT_ATOL
+    sigfig: int | None = None
+    decdig: int | None = None
+
+    @property
+    def mode(self) -> str:
+        """"sigfig", "decdig" or "relabs"."""
+        if self.sigfig is not None:
+            return "sigfig"
+        if self.decdig is not None:
+            return "decdig"
+        return "relabs"
+
+    @property
+    def by_digits(self) -> bool:
+        return self.mode != "relabs"
+
+    def rule(self) -> str:
+        """The rule in words, as the answer hint shows it: "3 significant figures", "2 decimal places"."""
+        if self.sigfig is not None:
+            return f"{self.sigfig} significant {'figure' if self.sigfig == 1 else 'figures'}"
+        if self.decdig is not None:
+            return f"{self.decdig} decimal {'place' if self.decdig == 1 else 'places'}"
+        return ""
+
+    def settings(self) -> str:
+        """The tolerance as an author wrote it, for messages about the bank."""
+        if self.sigfig is not None:
+            return f"sigfig={self.sigfig}"
+        if self.decdig is not None:
+            return f"decdig={self.decdig}"
+        return f"rtol={self.rtol:g}, atol={self.atol:g}"
 
 
 @dataclass(frozen=True)

@@ -156,21 +156,27 @@ class Runner:
     # -- public API ---------------------------------------------------------------------------------
 
     def generate(self, params: list[dict], require: str | None, solution: str | None, seed: int,
-                 max_tries: int = 1000) -> dict:
+                 max_tries: int = 1000, *, answers: Sequence[str] = ("answer",),
+                 alternatives: Sequence[str] = ()) -> dict:
         """One variant: {"seed", "params", "names", "tries"}; raises AuthorError."""
-        result = self.generate_many(params, require, solution, [seed], max_tries)[0]
+        result = self.generate_many(params, require, solution, [seed], max_tries, answers=answers,
+                                    alternatives=alternatives)[0]
         if isinstance(result, AuthorError):
             raise result
         return result
 
     def generate_many(self, params: list[dict], require: str | None, solution: str | None,
-                      seeds: list[int], max_tries: int = 1000) -> list[dict | AuthorError]:
-        """Many variants in one round trip; each slot holds the variant or the AuthorError for that seed."""
+                      seeds: list[int], max_tries: int = 1000, *, answers: Sequence[str] = ("answer",),
+                      alternatives: Sequence[str] = ()) -> list[dict | AuthorError]:
+        """Many variants in one round trip; each slot holds the variant or the AuthorError for that seed.
+
+        The solution must assign every name in `answers`; a name in `alternatives` holds a list of keys."""
         seeds = [_checked_seed(seed) for seed in seeds]
         if not seeds:
             return []
         request = {"op": "generate", "params": list(params), "require": require, "solution": solution,
-                   "seeds": seeds, "max_tries": int(max_tries)}
+                   "seeds": seeds, "max_tries": int(max_tries), "answers": list(answers),
+                   "alternatives": list(alternatives)}
         wall = self.limits.wall_seconds + self.limits.cpu_seconds * (len(seeds) - 1)
         try:
             reply = self._call(request, "solution", wall)
@@ -179,15 +185,21 @@ class Runner:
         return [AuthorError.from_dict(item["error"]) if "error" in item else item["value"]
                 for item in reply["results"]]
 
-    def careful_answers(self, solution: str, variants: list[tuple[int, dict]], trials: int) -> list[list | AuthorError]:
+    def careful_answers(self, solution: str, variants: list[tuple[int, dict]], trials: int, *,
+                        answers: Sequence[str] | None = None,
+                        alternatives: Sequence[str] = ()) -> list[list | AuthorError]:
         """For each (seed, params), the answers a careful student reaches: the solution re-run from the
         parameters as shown (4 significant digits) with every step rounded to 4 digits, then `trials`
         times with random roundings of the same size. One round trip; each slot holds the answers or
         the AuthorError for that variant."""
         if not variants:
             return []
-        request = {"op": "careful", "solution": solution, "trials": int(trials),
-                   "variants": [{"seed": _checked_seed(seed), "params": params} for seed, params in variants]}
+        request: dict[str, Any] = {
+            "op": "careful", "solution": solution, "trials": int(trials),
+            "variants": [{"seed": _checked_seed(seed), "params": params} for seed, params in variants],
+        }
+        if answers is not None:  # each answer is then the dict of these names
+            request |= {"answers": list(answers), "alternatives": list(alternatives)}
         wall = self.limits.wall_seconds + self.limits.cpu_seconds * ((trials + 1) * len(variants) - 1)
         try:
             reply = self._call(request, "solution", wall)

@@ -274,6 +274,27 @@ def _truth(value: Any) -> bool:
     return bool(value)
 
 
+def _answer_names(request: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names the solution must assign (by default `answer`) and those among them that list keys."""
+    answers = tuple(str(name) for name in request.get("answers", ["answer"]))
+    alternatives = tuple(str(name) for name in request.get("alternatives", []) if name in answers)
+    return answers, alternatives
+
+
+def _alternatives(name: str, value: Any) -> list[Any]:
+    if not isinstance(value, (list, tuple)) or not value:
+        raise AuthorError(f"{name} must be a non-empty list of acceptable keys (any_of), got "
+                          f"{type(value).__name__}", "result")
+    keys = []
+    for item in value:
+        ok, plain = to_jsonable(item)
+        if not ok or isinstance(plain, (str, bool)):
+            raise AuthorError(f"each key in {name} must be a number or an array of numbers, got "
+                              f"{type(item).__name__}", "result")
+        keys.append(plain)
+    return keys
+
+
 class Worker:
     def __init__(self, memory_mb: int) -> None:
         self.memory_mb = memory_mb
@@ -300,6 +321,7 @@ class Worker:
         require = request.get("require")
         solution = request.get("solution")
         max_tries = int(request.get("max_tries", 1000))
+        self.answers = _answer_names(request)
         try:
             require_code = _compiled(require, "require", "eval", names) if require is not None else None
             solution_code = _compiled(solution, "solution", "exec", names) if solution is not None else None
@@ -348,19 +370,29 @@ class Worker:
             names = self.solution_names(namespace)
         return {"seed": seed, "params": plain_params, "names": names, "tries": tries}
 
+    answers: tuple[tuple[str, ...], tuple[str, ...]] = (("answer",), ())
+
     def solution_names(self, namespace: dict[str, Any]) -> dict[str, Any]:
-        if "answer" not in namespace:
-            raise AuthorError("solution did not assign `answer`", "result")
+        """The names the solution left that JSON can hold; every answer name must be among them.
+
+        An answer name listed as alternatives holds a list of keys (`any_of`), which may differ in shape."""
+        required, alternatives = self.answers
+        for name in required:
+            if name not in namespace:
+                raise AuthorError(f"solution did not assign `{name}`", "result")
         names = {}
         for name, value in namespace.items():
             if name in ("__builtins__", "np", "math"):
                 continue
+            if name in alternatives:
+                names[name] = _alternatives(name, value)
+                continue
             ok, plain = to_jsonable(value)
             if ok:
                 names[name] = plain
-            elif name == "answer":
+            elif name in required:
                 raise AuthorError(
-                    f"answer must be a number, an array of numbers or a string, got {type(value).__name__}",
+                    f"{name} must be a number, an array of numbers or a string, got {type(value).__name__}",
                     "result",
                 )
         return names
@@ -370,6 +402,8 @@ class Worker:
         rounded to 4 significant digits: once as written down, then with `trials` random roundings."""
         solution = request["solution"]
         trials = int(request.get("trials", 0))
+        self.answers = _answer_names(request)
+        by_name = "answers" in request  # the caller builds the key from the answer names
         results: list[dict] = []
         for variant in request["variants"]:
             shown = shown_params(from_jsonable(variant["params"]))
@@ -383,8 +417,9 @@ class Worker:
                         namespace = _namespace({name: copy.copy(value) for name, value in shown.items()})
                         namespace[ROUND_NAME] = rounder
                         run_checked(code, namespace)
-                        answered = {name: namespace[name] for name in ("answer",) if name in namespace}
-                        answers.append(self.solution_names(answered)["answer"])
+                        answered = {name: namespace[name] for name in self.answers[0] if name in namespace}
+                        named = self.solution_names(answered)
+                        answers.append(named if by_name else named["answer"])
                 results.append({"value": answers})
             except AuthorError as error:
                 results.append({"error": error.as_dict()})

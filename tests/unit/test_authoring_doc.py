@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,14 +24,24 @@ def test_the_guide_has_complete_examples() -> None:
     text = "\n".join(banks)
     for qtype in ("numeric", "integer", "matrix", "single_choice", "multiple_choice"):
         assert f"type: {qtype}\n" in text
-    for key in ("gradient_of:", "equals:", "require:", "tolerance:", "partial:", "max_attempts:", "penalty:"):
+    for key in ("gradient_of:", "equals:", "require:", "tolerance:", "partial:", "max_attempts:", "penalty:", "plot:",
+                "](images/"):
         assert key in text
+
+
+def test_every_key_of_richer_questions_has_a_working_example() -> None:
+    """parts, after, answer names, any_of, the digit tolerances and constant parameters each appear in a
+    complete bank, which the test below runs through `quiz check`."""
+    text = "\n".join(complete_banks())
+    for key in ("parts:", "after:", "answer: y", "any_of:", "sigfig:", "decdig:", "eps: 1.0e-5"):
+        assert key in text, key
 
 
 @pytest.mark.parametrize("index", range(len(complete_banks())))
 def test_example_passes_quiz_check(tmp_path: Path, index: int) -> None:
     path = tmp_path / f"example{index}.yaml"
     path.write_text(complete_banks()[index])
+    shutil.copytree(PROJECT_ROOT / "questions" / "images", tmp_path / "images")  # as in questions/
     result = check_paths([path], variants=20)
     assert [str(p) for p in result.problems] == []
     assert result.banks == 1 and result.questions >= 1

@@ -142,19 +142,20 @@ PARTIAL = AnswerSpec("matrix", partial=True)
         (MATRIX, 5, "[[5]]", C, 1.0, None, "correct."),
         (MATRIX, [[5]], "5", C, 1.0, None, "correct."),
         (MATRIX, [[1, 2, 3]], "[1, 2, 3]", C, 1.0, None, "correct."),  # a typed vector is a row
-        # wrong shapes
+        # the shape rule: another arrangement of as many entries is wrong, with its diagnosis; a different
+        # number of entries is invalid (no attempt used), whatever the type of question says about partial credit
         (MATRIX, [[1, 2, 3], [4, 5, 6]], "[[1, 4], [2, 5], [3, 6]]", X, 0.0, "transposed",
          "expected 2x3, got 3x2. it equals the expected answer transposed"),
         (MATRIX, [[1, 2, 3], [4, 5, 6]], "[1 2; 3 4; 5 6]", X, 0.0, "shape", "expected 2x3, got 3x2."),
         (MATRIX, [[1], [2], [3]], "[1, 2, 3]", X, 0.0, "transposed", "expected 3x1, got a vector of 3 entries"),
-        (MATRIX, [[1], [2], [3]], "[1 2 3; 4 5 6]", X, 0.0, "shape", "expected 3x1, got 2x3."),
-        (MATRIX, [1, 2, 3], "[1, 2]", X, 0.0, "shape", "expected a vector of 3 entries, got 2."),
-        (MATRIX, [1, 2, 3], "[1; 2]", X, 0.0, "shape", "expected a vector of 3 entries, got 2."),
-        (MATRIX, [1, 2, 3], "[1 2; 3 4]", X, 0.0, "shape", "expected a vector of 3 entries, got 2x2."),
-        (MATRIX, [1, 2], "3", X, 0.0, "shape", "expected a vector of 2 entries, got a single number."),
-        (MATRIX, 5, "[5, 6]", X, 0.0, "shape", "expected a single number, got a vector of 2 entries."),
+        (MATRIX, [[1], [2], [3]], "[1 2 3; 4 5 6]", V, 0.0, "shape", "expected 3x1, got 2x3."),
+        (MATRIX, [1, 2, 3], "[1, 2]", V, 0.0, "shape", "expected a vector of 3 entries, got 2."),
+        (MATRIX, [1, 2, 3], "[1; 2]", V, 0.0, "shape", "expected a vector of 3 entries, got 2."),
+        (MATRIX, [1, 2, 3], "[1 2; 3 4]", V, 0.0, "shape", "expected a vector of 3 entries, got 2x2."),
+        (MATRIX, [1, 2], "3", V, 0.0, "shape", "expected a vector of 2 entries, got a single number."),
+        (MATRIX, 5, "[5, 6]", V, 0.0, "shape", "expected a single number, got a vector of 2 entries."),
         (MATRIX, SQUARE, "[1, 2, 3, 4]", X, 0.0, "shape", "expected 2x2, got a vector of 4 entries."),
-        (PARTIAL, SQUARE, "[1 2 3]", X, 0.0, "shape", "expected 2x2"),
+        (PARTIAL, SQUARE, "[1 2 3]", V, 0.0, "shape", "expected 2x2"),
         # same shape, wrong entries, no partial credit
         (MATRIX, SQUARE, "[1 3; 2 4]", X, 0.0, "transposed", "not correct. it equals the expected answer transposed"),
         (MATRIX, [[1, 2], [2, 1]], "[1 2; 2 1.5]", X, 0.0, None, "not correct."),
@@ -180,7 +181,11 @@ PARTIAL = AnswerSpec("matrix", partial=True)
         (MATRIX, SQUARE, "", V, 0.0, None, "empty"),
         (MATRIX, SQUARE, "[1 2; 3]", V, 0.0, None, "row 2 has 1 entry, row 1 has 2"),
         (MATRIX, SQUARE, "[1 2; 3 4", V, 0.0, None, "missing a closing ]"),
-        (MATRIX, SQUARE, "1, 2, 3, 4", V, 0.0, None, "[1, 2, 3]"),
+        (MATRIX, SQUARE, "1, 2, 3, 4", X, 0.0, "shape", "expected 2x2, got a vector of 4 entries."),
+        (MATRIX, SQUARE, "1 2\n3 4", C, 1.0, None, "correct."),  # rows typed without brackets
+        (MATRIX, SQUARE, "1, 2; 3, 4", C, 1.0, None, "correct."),
+        (MATRIX, [[1, 2, 3], [4, 5, 6]], "[1 2; 3 4; 5 6]", X, 0.0, "shape", "expected 2x3, got 3x2."),
+        (MATRIX, [[1, 2, 3], [4, 5, 6]], "[1 2 3 4 5 6]", X, 0.0, "shape", "expected 2x3, got a vector of 6"),
         (AnswerSpec("matrix", expressions=False), SQUARE, "[1 2; 3 2^2]", V, 0.0, None, "switched off"),
     ],
 )

@@ -135,6 +135,9 @@ def test_parse_number_reads_valid_forms(text: str, expected: float) -> None:
         ("+".join(["1"] * 2400), "too long (over 500 characters)"),
         ("-" * 4000 + "1", "too long (over 500 characters)"),
         ("1\x00", "could not read"),
+        ("hello world", "unknown name 'hello'."),  # the word, not "near 'llo world'"
+        ("2 * hello", "unknown name 'hello'."),
+        ("1 2", "enter a single number, not 2 entries."),
     ],
 )
 def test_parse_number_rejects_with_message(text: str, fragment: str) -> None:
@@ -210,6 +213,20 @@ def test_expressions_off_rejects_everything_but_plain_numbers(text: str, fragmen
         ("[1 - 2, 3]", [-1.0, 3.0]),  # with commas, spaces inside an entry are fine
         ("[\u22121 \u22122]", [-1.0, -2.0]),
         ("[[1e-3, .5], [5., -0]]", [[1e-3, 0.5], [5.0, 0.0]]),
+        # without the outer brackets, read exactly as inside them (what students type, and what the preview shows)
+        ("1, 2, 3", [1.0, 2.0, 3.0]),
+        ("1 2 3", [1.0, 2.0, 3.0]),
+        ("1 -2", [1.0, -2.0]),
+        ("1; 2", [[1.0], [2.0]]),
+        ("1 2\n3 4", [[1.0, 2.0], [3.0, 4.0]]),
+        ("1, 2; 3, 4", [[1.0, 2.0], [3.0, 4.0]]),
+        ("1 2\n3 4\n", [[1.0, 2.0], [3.0, 4.0]]),
+        ("[1, 2], [3, 4]", [[1.0, 2.0], [3.0, 4.0]]),
+        ("[1, 2] [3, 4]", [[1.0, 2.0], [3.0, 4.0]]),
+        ("[1 2]\n[3 4]", [[1.0, 2.0], [3.0, 4.0]]),
+        ("1 - 2", -1.0),  # spaces around an operator: one expression
+        ("sin (0) 2", [0.0, 2.0]),  # a function and its bracket are one entry
+        ("[sin (0), cos (0)]", [0.0, 1.0]),
     ],
 )
 def test_parse_array_reads_valid_forms(text: str, expected: float | list) -> None:
@@ -250,11 +267,7 @@ def test_parse_array_reads_valid_forms(text: str, expected: float | list) -> Non
         ("[1,, 2]", "empty entry"),
         ("[1, 2,]", "empty entry"),
         ("[[1, 2],]", "empty entry"),
-        ("1, 2, 3", "[1, 2, 3]"),
-        ("1; 2", "[1, 2, 3]"),
-        ("1 2 3", "[1, 2, 3]"),
         ("2*[1, 2]", "square brackets go around a whole"),
-        ("[1, 2] [3, 4]", "square brackets go around a whole"),
         ("(1, 2)", "square brackets"),
         ("[1, x]", "unknown name 'x'"),
         ("[1 2; 3 y]", "row 2: unknown name 'y'"),
@@ -263,6 +276,11 @@ def test_parse_array_reads_valid_forms(text: str, expected: float | list) -> Non
         ("[1, 1e999]", "too large"),
         ("[sqrt(-1)]", "not a real number"),
         ("[1, 2 +* 3]", "could not read the answer near '2 +* 3]'"),
+        ("1, 2\n3", "row 2 has 1 entry, row 1 has 2"),
+        ("2*[1, 2]", "square brackets go around a whole"),
+        ("[1, 2] 3", "every row needs its own brackets"),
+        ("hello world", "unknown name 'hello'"),
+        ("1 hello", "unknown name 'hello'"),
         ("[" + "1, " * 2000 + "1]", "too long"),
     ],
 )
@@ -293,7 +311,7 @@ def test_parse_array_rejects_expression_entries_with_expressions_off(text: str) 
 
 def test_every_failure_case_has_its_own_message() -> None:
     failing = ["", "1 +* 2", "(1", "[[1], [2, 3]]", "[]", "[[[1]]]", "1/0", "nan", "inf", "9^9^9", "x",
-               "foo(1)", "sqrt(1, 2)", "sqrt(-1)", "1, 2", "[1 - 2 3]"]
+               "foo(1)", "sqrt(1, 2)", "sqrt(-1)", "1, 2]", "[1 - 2 3]"]
     messages = []
     for text in failing:
         with pytest.raises(AnswerError) as caught:

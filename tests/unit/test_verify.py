@@ -91,8 +91,8 @@ CASES = [
     ),
     pytest.param(
         GOOD.replace("numeric", "matrix").replace("answer = a / 7", "answer = np.ones(a % 3 + 1)"),
-        ["week03.yaml:11: q: answer shape varies between variants"],
-        id="shape-varies",
+        [],  # a shape that depends on the draw is allowed: each variant's hint names its own
+        id="shape-varies-allowed",
     ),
     pytest.param(
         GOOD + "  require: a > 10\n",

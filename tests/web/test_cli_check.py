@@ -13,10 +13,10 @@ from click.testing import Result
 from flask import Flask
 
 from quizserver.accounts import create_user
+from quizserver.banksync import sync_banks
 from quizserver.catalog import served_bank
 from quizserver.config import PROJECT_ROOT
 from quizserver.extensions import db
-from quizserver.services import sync_banks
 from tests.conftest import AuthActions
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"

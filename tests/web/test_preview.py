@@ -12,11 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from quizserver.banksync import sync_banks
 from quizserver.catalog import served_bank
 from quizserver.extensions import db
 from quizserver.grading import format_answer
 from quizserver.models import PoolVariant, User
-from quizserver.services import sync_banks
 from tests.conftest import AuthActions
 
 FAILING_BANK = """\
@@ -135,7 +135,10 @@ def test_trial_answer_is_graded_like_a_students(
 def test_trial_choice_answer(instructor: User, client: FlaskClient) -> None:
     page = _page(client, "/instructor/preview/1/convex?variant=2&trial=1&choice=a&choice=b")
     assert '<strong>correct</strong>' in page
-    assert "a) Squared error; b) Absolute error" in page
+    # the key lists the correct choices as students read them (rendered, in this variant's order, with their ids)
+    key = page[page.index('id="preview-key"'):]
+    key = key[: key.index("</ul>")]
+    assert "<li><code>a</code> <p>Squared error</p>" in key and "<li><code>b</code> <p>Absolute error</p>" in key
     partial = _page(client, "/instructor/preview/1/convex?variant=2&trial=1&choice=a")
     assert '<strong>correct</strong>' not in partial and 'id="trial-result"' in partial
 

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 from quizserver.bank import Bank, Question, load_bank_file
+from quizserver.bank.verify import answer_request
+from quizserver.grading import alternatives
 from quizserver.sandbox import get_runner
 
 QUESTIONS_DIR = Path(__file__).resolve().parents[3] / "questions"
@@ -29,11 +31,17 @@ def question(bank: Bank, question_id: str) -> Question:
 
 def draw_variant(q: Question, seed: int) -> tuple[dict[str, Any], np.ndarray]:
     """(params with lists as float arrays, the answer key as an array) for one student's seed."""
-    variant = get_runner().generate(
-        params=[p.as_dict() for p in q.params], require=q.require, solution=q.solution, seed=seed
-    )
+    variant = get_runner().generate_many(
+        [p.as_dict() for p in q.params], q.require, q.solution, [seed], **answer_request(q)
+    )[0]
+    assert isinstance(variant, dict), variant
     params = {k: np.asarray(v, dtype=float) if isinstance(v, list) else v for k, v in variant["params"].items()}
-    return params, np.asarray(variant["names"]["answer"], dtype=float)
+    return params, key_array(q, variant["names"])
+
+
+def key_array(q: Question, names: dict[str, Any]) -> np.ndarray:
+    """The key as an array; a key with alternatives (any_of) as the stack of them."""
+    return np.asarray(alternatives(q.key_from(names)) if q.any_of else q.key_from(names), dtype=float)
 
 
 def solve_with(q: Question, params: dict[str, Any] | None = None, /, **named: Any) -> np.ndarray:
@@ -44,8 +52,9 @@ def solve_with(q: Question, params: dict[str, Any] | None = None, /, **named: An
         f"{name} = np.array({np.asarray(value).tolist()!r})\n" if np.ndim(value) else f"{name} = {value!r}\n"
         for name, value in values.items()
     )
-    variant = get_runner().generate(params=[], require=None, solution=assignments + q.solution, seed=0)
-    return np.asarray(variant["names"]["answer"], dtype=float)
+    variant = get_runner().generate_many([], None, assignments + (q.solution or ""), [0], **answer_request(q))[0]
+    assert isinstance(variant, dict), variant
+    return key_array(q, variant["names"])
 
 
 def complex_step_gradient(loss: Callable[[Any], Any], point: Any, step: float = 1e-30) -> np.ndarray:
@@ -75,6 +84,8 @@ def bank_bar(bank: Bank) -> dict[str, bool]:
         "every computed question has a check": all(q.check is not None for q in computed),
         "gradient questions check gradient_of": all(q.check and q.check.gradient_of for q in gradient_like),
         "every wrong choice has feedback": all(c.feedback.strip() for q in choice for c in q.choices if not c.correct),
-        "every question has a title and an explanation": all(q.title and q.explanation.strip() for q in bank.questions),
+        "every question has a title and an explanation": all(
+            (q.title or q.group_title) and q.explanation.strip() for q in bank.questions
+        ),
         "points 1, 2 and 3 all used": {q.points for q in bank.questions} == {1, 2, 3},
     }

@@ -21,7 +21,8 @@ def test_bank_loads_without_any_problem():
     assert [str(p) for p in problems] == []
     assert bank.week == 2
     assert [q.id for q in bank.questions] == [
-        "graph-forward", "graph-backward-fanout", "chain-rule-neuron", "logreg-grad-w", "two-layer-batch-grad-w1",
+        "graph.forward", "graph.backward", "chain-rule-neuron.activation", "chain-rule-neuron.grad-w", "logreg-grad-w",
+        "two-layer-batch-grad-w1",
         "linear-layer-grad-x", "gate-rules", "why-reverse-mode",
     ]
 
@@ -68,9 +69,10 @@ def linear_grad_by_entries(p):
 
 
 RECOMPUTED = [
-    ("graph-forward", graph_output_multiplied_out),
-    ("graph-backward-fanout", fanout_derivative_of_polynomial),
-    ("chain-rule-neuron", neuron_gradient_by_complex_step),
+    ("graph.forward", graph_output_multiplied_out),
+    ("graph.backward", fanout_derivative_of_polynomial),
+    ("chain-rule-neuron.activation", lambda p: sigmoid(p["w"] * p["x"] + p["b"])),
+    ("chain-rule-neuron.grad-w", neuron_gradient_by_complex_step),
     ("logreg-grad-w", logreg_w_by_complex_step),
     ("two-layer-batch-grad-w1", two_layer_grad_by_examples),
     ("linear-layer-grad-x", linear_grad_by_entries),
@@ -86,9 +88,10 @@ def test_key_matches_an_independent_route(bank, question_id, recompute, seed):
 
 # worked by hand on paper
 HAND_WORKED = [
-    ("graph-forward", {"x": 2, "y": 3, "z": -4}, -60),  # a = 5, b = -12
-    ("graph-backward-fanout", {"x": 2, "y": 3, "z": -4}, -32),  # b + a z = -12 - 20
-    ("chain-rule-neuron", {"w": 1.0, "x": 2.0, "b": 0.0, "t": 1},
+    ("graph.forward", {"x": 2, "y": 3, "z": -4}, -60),  # a = 5, b = -12
+    ("graph.backward", {"x": 2, "y": 3, "z": -4}, -32),  # b + a z = -12 - 20
+    ("chain-rule-neuron.activation", {"w": 1.0, "x": 2.0, "b": 0.0, "t": 1}, sigmoid(2.0)),
+    ("chain-rule-neuron.grad-w", {"w": 1.0, "x": 2.0, "b": 0.0, "t": 1},
      (sigmoid(2.0) - 1) * sigmoid(2.0) * (1 - sigmoid(2.0)) * 2.0),
     # Z = X: example 1 uses unit 1 only, example 2 unit 2 only; errors 1 and 2, halved by the mean
     ("two-layer-batch-grad-w1", {"X": [[1, 0], [0, 1]], "W1": [[1, 0], [0, 1]], "w2": [1, 2], "y": [0, 0]},
@@ -110,7 +113,7 @@ def test_hand_worked_variant(bank, question_id, params, expected):
 def test_dropping_a_branch_is_never_the_key(bank):
     # the fan-out question is only worth asking if forgetting one of y's two paths gives a different number
     for seed in SEEDS:
-        params, key = draw_variant(question(bank, "graph-backward-fanout"), seed)
+        params, key = draw_variant(question(bank, "graph.backward"), seed)
         only_via_a = params["y"] * params["z"]
         only_via_b = (params["x"] + params["y"]) * params["z"]
         assert not math.isclose(key, only_via_a, rel_tol=0.01)

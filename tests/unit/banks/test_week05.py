@@ -22,7 +22,8 @@ def test_bank_loads_without_any_problem():
     assert bank.week == 5
     assert [q.id for q in bank.questions] == [
         "l2-penalty-grad", "weight-decay-step", "l1-proximal-step", "dropout-forward", "dropout-variance",
-        "early-stopping", "crop-augmentation", "ensemble-variance", "dropout-test-time", "regularization-facts",
+        "early-stopping", "validation-curve-best-epoch", "crop-augmentation", "ensemble-variance",
+        "dropout-test-time", "regularization-facts",
     ]
 
 
@@ -72,6 +73,23 @@ def early_stopping_by_simulation(p):
     raise AssertionError("the patience is never used up within 10 epochs")
 
 
+def best_epoch_by_scanning_the_drawn_curve(p):
+    """Walk the validation curve as it is plotted (rounded to 3 decimals) and keep the strictly lowest epoch."""
+    def train(e):
+        return round(0.1 + 1.2 * np.exp(-e / p["decay"]), 3)
+
+    best_loss = train(p["t_best"]) + 0.12
+    best_epoch, lowest = 0, float("inf")
+    for e in range(1, 31):
+        if e <= p["t_best"]:
+            value = best_loss + (train(e) - train(p["t_best"])) + 0.03 * (p["t_best"] - e)
+        else:
+            value = best_loss + p["rise"] * (e - p["t_best"])
+        if round(value, 3) < lowest:
+            best_epoch, lowest = e, round(value, 3)
+    return best_epoch
+
+
 def crops_by_counting(p):
     corners = {(top, left) for top in range(p["size"]) for left in range(p["size"])
                if top + p["crop"] <= p["size"] and left + p["crop"] <= p["size"]}
@@ -101,6 +119,7 @@ INDEPENDENT_ROUTES = {
     "dropout-forward": dropout_by_loop,
     "dropout-variance": dropout_variance_by_enumeration,
     "early-stopping": early_stopping_by_simulation,
+    "validation-curve-best-epoch": best_epoch_by_scanning_the_drawn_curve,
     "crop-augmentation": crops_by_counting,
     "ensemble-variance": ensemble_variance_by_covariance_sum,
 }

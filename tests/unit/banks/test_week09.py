@@ -24,7 +24,8 @@ def test_bank_loads_without_any_problem():
     assert (bank.week, bank.title) == (9, "Natural language processing")
     assert [q.id for q in bank.questions] == [
         "bigram-add-one", "sentence-bigram-prob", "perplexity", "cosine-similarity", "attention-weights",
-        "attention-output", "skipgram-negative-sampling-grad", "causal-attention-weights", "layernorm-forward",
+        "attention.weights", "attention.output", "attention.grad-v", "skipgram-negative-sampling-grad",
+        "causal-attention-weights", "layernorm-forward",
         "softmax-temperature", "attention-scaling", "nlp-facts",
     ]
 
@@ -71,6 +72,18 @@ def attention_output_by_loops(p):
     return rows
 
 
+def attention_rows_by_loops(p):
+    return [
+        softmax_without_shift([sum(k * q for k, q in zip(key, query, strict=True)) / math.sqrt(4) for key in p["K"]])
+        for query in p["Q"]
+    ]
+
+
+def attention_grad_v_by_complex_step(p):
+    weights = np.array(attention_rows_by_loops(p))
+    return complex_step_gradient(lambda v: np.sum((weights @ v) * np.array(p["G"])), np.array(p["V"], dtype=float))
+
+
 def softmax_temperature_by_loops(p):
     return softmax_without_shift([z / p["T"] for z in p["z"]])
 
@@ -112,7 +125,9 @@ RECOMPUTED = [
     ("perplexity", perplexity_from_bits),
     ("cosine-similarity", cosine_by_angle_sums),
     ("attention-weights", attention_weights_by_loops),
-    ("attention-output", attention_output_by_loops),
+    ("attention.weights", attention_rows_by_loops),
+    ("attention.output", attention_output_by_loops),
+    ("attention.grad-v", attention_grad_v_by_complex_step),
     ("softmax-temperature", softmax_temperature_by_loops),
 ]
 
@@ -165,9 +180,13 @@ HAND_WORKED = [
     ("cosine-similarity", {"a": [1, 2, -3, 2], "b": [0, 0, 1, -1]}, -5 / math.sqrt(18 * 2)),
     ("attention-weights", {"q": [1, 2, -1, 2], "K": [[0, 1, 1, 0], [2, -1, 0, 0], [1, 0, -1, -1]]},
      [math.exp(0.5) / (math.exp(0.5) + 2), 1 / (math.exp(0.5) + 2), 1 / (math.exp(0.5) + 2)]),
-    ("attention-output", {"Q": [[0, 0, 0, 0], [2, 0, 0, 0]], "K": [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]],
-                          "V": [[3, 0, 0], [0, 3, 0], [0, 0, 3]]},
+    ("attention.output", {"Q": [[0, 0, 0, 0], [2, 0, 0, 0]], "K": [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]],
+                          "V": [[3, 0, 0], [0, 3, 0], [0, 0, 3]], "G": [[1, 0, 0], [0, 0, 0]]},
      [[1, 1, 1], [3 * math.e / (math.e + 2), 3 / (math.e + 2), 3 / (math.e + 2)]]),
+    # query 1 spreads evenly, query 2 gets no gradient: row j of dL/dV is 1/3 of G's first row
+    ("attention.grad-v", {"Q": [[0, 0, 0, 0], [2, 0, 0, 0]], "K": [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]],
+                          "V": [[3, 0, 0], [0, 3, 0], [0, 0, 3]], "G": [[3, 0, -3], [0, 0, 0]]},
+     [[1, 0, -1], [1, 0, -1], [1, 0, -1]]),
     # z / T = (1, 1, -1, 1): three equal weights e and one 1/e
     ("softmax-temperature", {"z": [2, 2, -2, 2], "T": 2.0},
      np.array([math.e, math.e, 1 / math.e, math.e]) / (3 * math.e + 1 / math.e)),

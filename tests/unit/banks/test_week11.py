@@ -7,6 +7,8 @@ from itertools import combinations
 import numpy as np
 import pytest
 
+from quizserver.grading import Status, grade
+
 from ._util import SEEDS, complex_step_gradient, draw_variant, load_week, question, solve_with
 
 BANK_FILE = "week11-autoencoders.yaml"
@@ -22,7 +24,7 @@ def test_bank_loads_without_any_problem():
     assert [str(p) for p in problems] == []
     assert (bank.week, bank.title) == (11, "Autoencoders and VAEs")
     assert [q.id for q in bank.questions] == [
-        "pca-reconstruction", "pca-discarded-variance", "ae-parameter-count", "vae-kl-term",
+        "pca-reconstruction", "pca-direction", "pca-discarded-variance", "ae-parameter-count", "vae-kl-term",
         "vae-reparameterized-sample", "vae-reparameterization-gradient", "vae-elbo", "vae-why-reparameterize",
         "ae-vae-concepts",
     ]
@@ -125,3 +127,26 @@ def test_key_matches_an_independent_route(bank, question_id, route, rtol, seed):
 )
 def test_hand_worked_case(bank, question_id, params, expected, rtol):
     np.testing.assert_allclose(solve_with(question(bank, question_id), params), expected, rtol=rtol, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_either_sign_of_the_principal_direction_is_a_key(bank, seed):
+    params, keys = draw_variant(question(bank, "pca-direction"), seed)
+    cov = np.array([[params["a"], params["b"]], [params["b"], params["d"]]], dtype=float)
+    top = max(np.linalg.eigvalsh(cov))
+    assert keys.shape == (2, 2)
+    np.testing.assert_allclose(keys[0], -keys[1])
+    for key in keys:
+        np.testing.assert_allclose(np.linalg.norm(key), 1.0)
+        np.testing.assert_allclose(cov @ key, top * key, atol=1e-12)
+
+
+def test_the_principal_direction_grades_either_sign_right_and_diagnoses_against_the_closest(bank):
+    q = question(bank, "pca-direction")
+    key = {"any_of": [[0.6, 0.8], [-0.6, -0.8]]}
+    assert grade(q.answer_spec(), key, "[-0.60, -0.80]").status is Status.CORRECT
+    assert grade(q.answer_spec(), key, "[0.6, 0.8]").status is Status.CORRECT
+    swapped = grade(q.answer_spec(), key, "[-0.8, -0.6]")
+    assert swapped.status is Status.INCORRECT
+    off = grade(q.answer_spec(), key, "[1.2, 1.6]")
+    assert off.mistake == "factor" and "factor of about 2" in off.message
