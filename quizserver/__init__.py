@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, render_template, request
+from flask_babel import gettext, ngettext
 from flask_limiter import RateLimitExceeded
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import TooManyRequests
 
-from . import hotpath, postgres, sandbox, sqlite
+from . import i18n, localtime, postgres, sandbox, sqlite
 from .accounts import LOGIN_SESSION_LIFETIME
 from .config import PROJECT_ROOT, from_environment, resolve_secret_key, sqlite_url
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -29,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     settings = from_environment()
     settings.update({k: v for k, v in (config or {}).items() if k in settings})
+    localtime.timezone_named(settings["TIMEZONE"])  # a misspelt QUIZ_TIMEZONE stops the start, not a page
     extra = {k: v for k, v in (config or {}).items() if k not in settings}
     sandbox.forbid_dumps()  # this process holds the secrets: no reading its memory or /proc/<pid>/environ
     sandbox.configure(settings["SANDBOX"], settings["ENV"])
@@ -42,7 +44,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         DEBUG=settings["ENV"] == "development",
         SECRET_KEY=resolve_secret_key(settings, app.instance_path, cli=running_cli),
         SQLALCHEMY_DATABASE_URI=database_url,
-        SQLALCHEMY_ENGINE_OPTIONS=sqlite.engine_options(database_url),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings["ENV"] == "production",
@@ -58,7 +59,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(extra)
 
     db.init_app(app)
-    app.teardown_appcontext(hotpath.close_request_connection)
     if postgres.is_postgres(database_url):
         with app.app_context():
             postgres.install(db.engine)
@@ -68,17 +68,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import admin, auth, instructor, quiz, staff
-    from .cli import quiz_cli, users_cli
+    from . import admin, auth, instructor, media, quiz, staff
+    from .admission import rule_from
+    from .cli import lti_cli, quiz_cli, users_cli
+    from .lti.routes import bp as lti_bp
+    from .review import parse_intervals
     from .security import install_security
+
+    rule_from(settings)  # a misread exam admission rule or review schedule stops the start, not a page
+    parse_intervals(settings["REVIEW_INTERVALS"])
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(quiz.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(instructor.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(media.bp)
+    app.register_blueprint(lti_bp)  # its login and launch views are CSRF-exempt: the platform posts them
     app.cli.add_command(quiz_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(lti_cli)
     install_security(app)
 
     @app.get("/healthz")
@@ -93,15 +102,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         """No database, no session: the ceiling bench/load.py measures the submit path against."""
         return "ok", 200, {"Content-Type": "text/plain"}
 
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, _error_page)
+    localtime.install_filters(app)
+    i18n.install(app)  # after the time filters, which it puts in the reader's language
     return app
 
 
 def _refuse_nameless_fields() -> None:
     """Werkzeug reads a multipart part without a name under the name None; no form has one, so refuse it."""
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and (None in request.form or None in request.files):
-        abort(400, "A field of the form has no name.")
+        abort(400, gettext("A field of the form has no name."))
 
 
 def _error_page(error: Any) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
@@ -109,6 +120,8 @@ def _error_page(error: Any) -> tuple[str, int] | tuple[str, int, dict[str, str]]
     if code == 429:
         return _too_many_requests(error)
     description = getattr(error, "description", "") if code != 500 else ""
+    if description == getattr(type(error), "description", None):
+        description = ""  # Werkzeug's stock wording ("You don't have the permission..."): error.html says it better
     return render_template("error.html", code=code, description=description), code
 
 
@@ -116,15 +129,17 @@ def _too_many_requests(error: TooManyRequests) -> tuple[str, int, dict[str, str]
     """How long to wait, in words: never the raw limit ("10 per 5 minute") Flask-Limiter describes itself with."""
     headers: dict[str, str] = {}
     if isinstance(error, RateLimitExceeded):
-        description = "Too many attempts from your network."
+        description = gettext("Too many attempts from your network.")
         current = limiter.current_limit
         seconds = max(1, math.ceil(current.reset_at - time.time())) if current else 60
         # Flask-Limiter adds its Retry-After header itself
     else:
-        description = error.description or "Too many attempts."
+        description = error.description or gettext("Too many attempts.")
         seconds = error.retry_after if isinstance(error.retry_after, int) else 60
         headers["Retry-After"] = str(seconds)
-    wait = f"{seconds} second{'s' if seconds != 1 else ''}" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
+    minutes = math.ceil(seconds / 60)
+    wait = ngettext("%(num)d second", "%(num)d seconds", seconds) if seconds < 120 else ngettext(
+        "%(num)d minute", "%(num)d minutes", minutes)
     return render_template("error.html", code=429, description=description, wait=wait), 429, headers
 
 

@@ -9,6 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .extensions import db
+from .i18n import cli_problem, cli_text  # in the language of LANG / LC_MESSAGES
+from .lti.cli import lti_cli  # noqa: F401  (create_app registers it beside quiz and users)
 
 quiz_cli = AppGroup("quiz", help="Question banks: check, sync, regrade.")
 users_cli = AppGroup("users", help="Accounts.")
@@ -49,13 +51,13 @@ def check_command(
     result = check_paths(_default_paths(paths), variants=size, random_variants=random_variants, seed=seed,
                          progress_file=sys.stderr)  # fmt: skip
     if result.random_seed is not None:
-        click.echo(f"random variants drawn from --seed {result.random_seed}", err=True)
+        click.echo(cli_text(f"random variants drawn from --seed {result.random_seed}"), err=True)
     if as_json:
         click.echo(json.dumps([p.as_dict() for p in result.problems], indent=2))
     else:
         for problem in result.problems:
-            click.echo(str(problem))
-    click.echo(result.summary(), err=True)
+            click.echo(cli_problem(problem))
+    click.echo(cli_text(result.summary()), err=True)
     sys.exit(0 if result.ok else 1)
 
 
@@ -63,11 +65,14 @@ def check_command(
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--variants", default=None, type=click.IntRange(1, 2000),
               help="Verified variants per question (default: QUIZ_POOL_VARIANTS, 200); a bank's `variants:` wins.")
-def sync_command(paths: tuple[str, ...], variants: int | None) -> None:
+@click.option("--prune", is_flag=True,
+              help="Unpublish weeks whose bank file was removed (students' history and staff pages keep them).")
+def sync_command(paths: tuple[str, ...], variants: int | None, prune: bool) -> None:
     """Validate banks, compute and verify every question's pool of variants (in the sandbox), and serve
-    every good bank; a bad bank keeps its last good version."""
+    every good bank; a bad bank keeps its last good version. A published week whose file is gone is
+    reported, and unpublished with --prune."""
     from .bank import bank_paths, load_banks
-    from .services import sync_banks
+    from .banksync import sync_banks
 
     size = variants if variants is not None else current_app.config["QUIZ"]["POOL_VARIANTS"]
     chosen = _default_paths(paths)
@@ -75,13 +80,20 @@ def sync_command(paths: tuple[str, ...], variants: int | None) -> None:
     with click.progressbar(length=sum(len(b.questions) for b in banks), label="Building verified variant pools",
                            file=sys.stderr) as bar:  # fmt: skip
         report = sync_banks(chosen, variants=size, progress=lambda _: bar.update(1))
+    from .unpublish import missing_banks, record_sync, unpublish_missing
+
+    missing = missing_banks(chosen, report)
+    record_sync(report, missing)
+    pruned = set(unpublish_missing([m.week for m in missing])) if prune else set()
     db.session.commit()
     for f in report.files:
-        click.echo(f"{f.path}: week {f.week if f.week is not None else '?'}: {f.outcome}")
+        click.echo(cli_text(f"{f.path}: week {f.week if f.week is not None else '?'}: {f.outcome}"))
         for problem in f.problems:
-            click.echo(f"  {problem}", err=True)
+            click.echo(f"  {cli_problem(problem)}", err=True)
+    for gone in missing:
+        click.echo(gone.line(pruned=gone.week in pruned))
     if report.counts.questions:
-        click.echo(report.counts.summary(), err=True)
+        click.echo(cli_text(report.counts.summary()), err=True)
     sys.exit(0 if report.ok else 1)
 
 
@@ -101,6 +113,10 @@ def regrade_command(bank: str, question: str | None, dry_run: bool) -> None:
     if dry_run:
         db.session.rollback()
     else:
+        if summary.scores_up or summary.scores_down:  # the changed week scores go to the LMS gradebooks too
+            from .lti.grades import enqueue_all
+
+            enqueue_all([summary.week])
         db.session.commit()
     for line in summary.lines():
         click.echo(line)
@@ -131,4 +147,5 @@ def create_user_command(email: str, role: str, name: str, password: str) -> None
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"created {user.role} {user.email}")
+    unnamed = "" if user.name else " (no display name: pages show the e-mail address once; add one with --name)"
+    click.echo(f"created {user.role} {user.email}{unnamed}")

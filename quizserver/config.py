@@ -29,7 +29,22 @@ DEFAULTS: dict[str, Any] = {
     "REVEAL_LIMIT": "30 per minute",
     "POOL_VARIANTS": 200,  # verified variants per question, computed at sync
     "COURSE_TITLE": "Introduction to Deep Learning",
+    # IANA zone every shown or exported time is in (quizserver/localtime.py); UTC unless set, never the
+    # server's own zone, which differs between hosts and containers.
+    "TIMEZONE": "UTC",
     "SANDBOX": "jail",  # jail | unconfined: instructor code in the bubblewrap jail, or not (docs/security.md)
+    # LTI (quizserver/lti): send a counted answer's week score right after the response; false leaves it to
+    # `flask lti drain --loop` (the grade worker). Queued either way, so nothing is lost.
+    "LTI_PUSH_AFTER_RESPONSE": True,
+    # Spaced review (quizserver/review.py): days until a question comes back, one per Leitner box; a
+    # question solved only on this counted attempt or later comes into review like a missed one.
+    "REVIEW_INTERVALS": "1,3,7,14,30",
+    "REVIEW_AFTER_TRIES": 3,
+    # Exam admission (quizserver/admission.py): a closed week is passed with at least PASS_THRESHOLD
+    # percent of its points; ALLOWED_FAILS weeks may be failed; ADMISSION_WEEKS: all | none | e.g. 1-10,12
+    "PASS_THRESHOLD": 50.0,
+    "ALLOWED_FAILS": 2,
+    "ADMISSION_WEEKS": "all",
 }
 
 _BOOL_TRUE = {"1", "true", "yes", "on"}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -11,11 +11,13 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -82,6 +84,8 @@ class User(Account, Model):
     # Bumped when the password changes: the session cookie carries it, so other sessions end.
     session_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Interface language chosen on the Account page ("en", "de"); None follows the browser (quizserver/i18n.py).
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,6 +101,7 @@ class SignedInUser(Account):
     role: str
     active: bool
     session_version: int
+    language: str | None = None
     login_key: str = ""
 
 
@@ -129,6 +134,8 @@ class BankVersion(Model):
     total_points: Mapped[int] = mapped_column(Integer, default=0)
     is_current: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # the image files its text shows: address as written -> figures.ShownImage.as_stored() (FigureFile)
+    images: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
 
 
 class BankFileStatus(Model):
@@ -142,6 +149,8 @@ class BankFileStatus(Model):
     ok: Mapped[bool] = mapped_column(Boolean, default=True)
     problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # removed files (issue 19): when a sync last found the file gone while its week was still published
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PoolVariant(Model):
@@ -263,6 +272,8 @@ class Attempt(Model):
     # A per-form token: a double-submitted form records once.
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # AttemptPurpose: a review answer is practice, left out of scores and item statistics
+    purpose: Mapped[str] = mapped_column(String(10), default="quiz", server_default="quiz")
 
 
 class PasswordToken(Model):
@@ -278,3 +289,250 @@ class PasswordToken(Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
+
+
+# ---------------------------------------------------------------- spaced review (issue 22)
+
+
+class AttemptPurpose(StrEnum):
+    QUIZ = "quiz"  # an answer on the week's page
+    REVIEW = "review"  # an answer on the Review page: practice, never counted
+
+
+class ReviewItem(Model):
+    """One question of a closed week a student reviews on a Leitner schedule (quizserver/review.py).
+
+    `variant_id` holds the numbers waiting for the next answer; it is cleared when they are answered,
+    so the next due review draws new ones from the pool.
+    """
+
+    __tablename__ = "review_items"
+    __table_args__ = (
+        UniqueConstraint("user_id", "week", "question_id"),
+        Index("ix_review_items_user_due", "user_id", "due_on"),
+        Index("ix_review_items_week", "week"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    week: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(10))  # review.ReviewReason: why it came into review
+    box: Mapped[int] = mapped_column(Integer, default=0)  # 0: new or answered wrong; the top box: mastered
+    due_on: Mapped[date] = mapped_column(Date)  # a calendar day in the course time zone
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("variants.id", ondelete="SET NULL"))
+    last_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="SET NULL"))
+    reviews: Mapped[int] = mapped_column(Integer, default=0)  # graded review answers
+    right: Mapped[int] = mapped_column(Integer, default=0)
+    last_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    variant: Mapped[Variant | None] = relationship()
+
+
+# ---------------------------------------------------------------- LTI 1.3 (quizserver/lti)
+
+
+class LtiToolKey(Model):
+    """One of the tool's RSA key pairs: the newest signs, the published ones verify (`/lti/jwks`).
+
+    Kept in the database so that every app server signs with the same key; `flask lti rotate-key`
+    adds a new one and keeps the old one published until `--retire`.
+    """
+
+    __tablename__ = "lti_tool_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(100), unique=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LtiPlatform(Model):
+    """A registered LMS (one issuer and client id): where to send the browser, fetch keys and tokens."""
+
+    __tablename__ = "lti_platforms"
+    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    issuer: Mapped[str] = mapped_column(String(255))
+    client_id: Mapped[str] = mapped_column(String(255))
+    auth_login_url: Mapped[str] = mapped_column(String(1000))
+    auth_token_url: Mapped[str] = mapped_column(String(1000), default="")
+    auth_audience: Mapped[str | None] = mapped_column(String(1000))
+    key_set_url: Mapped[str] = mapped_column(String(1000))
+    # an existing account is matched by the launch's email only when the platform vouches for emails
+    trust_emails: Mapped[bool] = mapped_column(Boolean, default=False)
+    # scores are sent through AGS; off for platforms whose AGS is incomplete (ILIAS)
+    send_grades: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    deployments: Mapped[list[LtiDeployment]] = relationship(
+        back_populates="platform", cascade="all, delete-orphan", order_by="LtiDeployment.id"
+    )
+
+
+class LtiDeployment(Model):
+    __tablename__ = "lti_deployments"
+    __table_args__ = (UniqueConstraint("platform_id", "deployment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    deployment_id: Mapped[str] = mapped_column(String(255))
+
+    platform: Mapped[LtiPlatform] = relationship(back_populates="deployments")
+
+
+class LtiIdentity(Model):
+    """The account a platform's user (issuer + subject) launches as."""
+
+    __tablename__ = "lti_identities"
+    __table_args__ = (UniqueConstraint("platform_id", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_launch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LtiContext(Model):
+    """A course on a platform, with the service URLs its launches carry (AGS line items, NRPS roster)."""
+
+    __tablename__ = "lti_contexts"
+    __table_args__ = (UniqueConstraint("platform_id", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    context_id: Mapped[str] = mapped_column(String(255))
+    deployment_id: Mapped[str] = mapped_column(String(255), default="")
+    title: Mapped[str] = mapped_column(String(255), default="")
+    lineitems_url: Mapped[str | None] = mapped_column(String(1000))
+    ags_scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    memberships_url: Mapped[str | None] = mapped_column(String(1000))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    platform: Mapped[LtiPlatform] = relationship()
+
+
+class LtiMembership(Model):
+    """A user in a platform's course, with the role the platform gave at the last launch or roster sync."""
+
+    __tablename__ = "lti_memberships"
+    __table_args__ = (
+        UniqueConstraint("context_id", "user_id"),
+        # the answer's enqueue reads this: does the student have a course that takes scores?
+        Index("ix_lti_memberships_user_role", "user_id", "lms_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_contexts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    lms_role: Mapped[str] = mapped_column(String(20))  # student | staff | instructor
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    context: Mapped[LtiContext] = relationship()
+
+
+class LtiLineItem(Model):
+    """The platform's grade column for one week in one course, created (or found) when first needed."""
+
+    __tablename__ = "lti_line_items"
+    __table_args__ = (UniqueConstraint("context_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_contexts.id", ondelete="CASCADE"))
+    week: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LtiCacheEntry(Model):
+    """pylti1p3's launch data, nonces and OIDC states, shared by every worker; a nonce is deleted when used."""
+
+    __tablename__ = "lti_cache"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LtiGradeQueue(Model):
+    """A student's week score waiting to be sent: one row per student and week, however many answers.
+
+    A counted answer inserts it or moves `enqueued_at`; a send deletes it only if `enqueued_at` is still
+    what it read, so a newer score is never lost. A failure keeps it with the error and a later `due_at`.
+    """
+
+    __tablename__ = "lti_grade_queue"
+    __table_args__ = (UniqueConstraint("user_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    week: Mapped[int] = mapped_column(Integer)
+    enqueued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_tried_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LtiGradeSent(Model):
+    """The last score a course's gradebook accepted for a student and week."""
+
+    __tablename__ = "lti_grades_sent"
+    __table_args__ = (UniqueConstraint("user_id", "week", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    week: Mapped[int] = mapped_column(Integer)
+    context_id: Mapped[int] = mapped_column(ForeignKey("lti_contexts.id", ondelete="CASCADE"))
+    score_given: Mapped[float] = mapped_column(Float)
+    score_maximum: Mapped[float] = mapped_column(Float)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LtiRoleNotice(Model):
+    """A launch whose platform role differs from the account's: shown to instructors, never applied alone.
+
+    Applying or dismissing it is logged here (who, when, what).
+    """
+
+    __tablename__ = "lti_role_notices"
+    __table_args__ = (Index("ix_lti_role_notices_open", "resolved_at", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    lms_role: Mapped[str] = mapped_column(String(20))
+    account_role: Mapped[str] = mapped_column(String(20))
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(String(20))  # applied | dismissed
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    platform: Mapped[LtiPlatform] = relationship()
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+
+# ---------------------------------------------------------------- figures in questions (issue 20)
+
+
+class FigureFile(Model):
+    """An image file a bank's text shows, stored at sync by its content hash and served at /figures/<name>.
+
+    A file never changes under its name, so browsers may keep it for good; an edited image is a new name.
+    SVG files are stored as figures.sanitize_svg made them."""
+
+    __tablename__ = "figure_files"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)  # sha256 hex digest + .png/.jpg/.svg
+    media_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

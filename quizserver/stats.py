@@ -14,17 +14,13 @@ import numpy as np
 
 # Moodle flags questions whose discrimination index is below this (as a correlation, not a percentage).
 LOW_DISCRIMINATION = 0.1
-# A wrong answer given by at least this share of the students attempting a question suggests a wrong key.
-WRONG_KEY_SHARE = 0.2
-WRONG_KEY_MIN_STUDENTS = 3
-# Mistake classes that relate a wrong answer to the key the same way in every variant.
-KEY_RELATED_MISTAKES = ("sign", "transposed", "factor")
 MISTAKE_LABELS = {
     "sign": "sign flipped",
     "transposed": "transposed",
     "factor": "off by a factor",
     "rounding": "rounding",
     "shape": "wrong shape",
+    "precision": "not enough precision",  # close, but fewer significant figures or decimals than asked
 }
 
 
@@ -271,27 +267,216 @@ def mistake_students(students: Sequence[int], mistakes: Sequence[str | None]) ->
     return dict(sorted(((m, len(s)) for m, s in seen.items()), key=lambda item: (-item[1], item[0])))
 
 
+# ---------------------------------------------------------------- likely wrong keys
+#
+# A wrong key leaves a trace that ordinary mistakes do not: the students who do well on the rest of the week
+# compute the true answer, which the key marks wrong, so they agree on one wrong answer (within each variant,
+# or as one known slip of the key across variants) more often than weaker students do. Ordinary slips run
+# the other way: weaker students make them more often. So a wrong answer is evidence only when the strongest
+# students share it more than they hit the key, and clearly more than the weakest do (a one-sided Fisher exact
+# test on Kelley's upper and lower 27 %); or when one and the same slip of the key (its sign, its transpose,
+# the same factor) is the first answer of over a third of the students and twice as common as the key itself:
+# were the key right, it would be the most common first answer. A slip common only among later answers, or
+# less common than the key, is an ordinary mistake.
+
+WRONG_KEY_MIN_ATTEMPTING = 10  # fewer students than this tell nothing either way
+EXTREME_GROUP = 0.27  # Kelley's upper and lower groups
+STRONG_AGREE_SHARE = 0.4  # at least this share of the strong students give the same wrong answer...
+STRONG_WEAK_GAP = 0.2  # ...this much more often than the weak students...
+WRONG_KEY_P = 0.01  # ...and a difference this unlikely by chance (one-sided)
+SLIP_MAJORITY = 0.35  # or: this share of the students' first answers is one and the same slip of the key...
+SLIP_OVER_KEY = 2.0  # ...and at least twice as many as those whose first answer was the key
+SLIP_REASONS = {
+    "sign": "the key with its sign flipped",
+    "transposed": "the key transposed",
+    "factor": "the key times a constant factor",
+}
+AGREE_REASON = "the same wrong answer as others with the same numbers"
+
+
+@dataclass(frozen=True)
+class WrongAnswer:
+    """One wrong attempt: who, on which variant (seed), what they answered, the grader's mistake label."""
+
+    student: int
+    seed: int
+    value: Any
+    mistake: str | None
+    order: int = 0  # when it was given (the attempt's id): only a student's first answer is evidence
+    counted: bool = True
+    key: Any = None  # the variant's key, when known: tells a factor of 2 from one of -3
+
+
 @dataclass(frozen=True)
 class KeySuspicion:
     reason: str
-    students: int
+    students: int  # students giving that answer
+    strong: int = 0  # of the strong group, how many gave it
+    strong_group: int = 0
+    weak: int = 0
+    weak_group: int = 0
+    p_value: float | None = None
+    seeds: tuple[int, ...] = ()  # variants where it was given, most students first: preview these
+
+    @property
+    def strong_share(self) -> float | None:
+        return share(self.strong, self.strong_group)
+
+    @property
+    def weak_share(self) -> float | None:
+        return share(self.weak, self.weak_group)
+
+
+def fisher_greater(hits_a: int, size_a: int, hits_b: int, size_b: int) -> float:
+    """One-sided Fisher exact p: the chance that group a has at least hits_a of the hits if the
+    hits_a + hits_b hits fell on the size_a + size_b members at random (the hypergeometric tail)."""
+    total, hits = size_a + size_b, hits_a + hits_b
+    whole = math.comb(total, size_a)
+    tail = sum(math.comb(hits, x) * math.comb(total - hits, size_a - x) for x in range(hits_a, min(hits, size_a) + 1))
+    return min(1.0, tail / whole) if whole else 1.0
+
+
+def extreme_groups(strength: dict[int, float], share_: float = EXTREME_GROUP) -> tuple[set[int], set[int]]:
+    """The strongest and the weakest share_ of the students (at least 3 each), by strength, ties by id."""
+    ranked = sorted(strength, key=lambda s: (strength[s], s))
+    k = max(3, round(share_ * len(ranked)))
+    k = min(k, len(ranked) // 2)
+    return set(ranked[len(ranked) - k :]), set(ranked[:k])
+
+
+def _as_array(value: Any) -> np.ndarray | None:
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return array if array.size and array.ndim <= 2 and np.all(np.isfinite(array)) else None
+
+
+def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
+    if isinstance(a, list) and all(isinstance(x, str) for x in a):
+        return isinstance(b, list) and sorted(a) == sorted(b)
+    x, y = _as_array(a), _as_array(b)
+    if x is None or y is None or x.shape != y.shape:
+        return False
+    return bool(np.all(np.abs(x - y) <= atol + rtol * np.maximum(np.abs(x), np.abs(y))))
+
+
+def variant_consensus(wrong: Sequence[WrongAnswer], rtol: float, atol: float) -> dict[int, set[int]]:
+    """Per seed, the students in its largest cluster of equal wrong answers, when at least two share it."""
+    by_seed: dict[int, list[WrongAnswer]] = {}
+    for w in wrong:
+        by_seed.setdefault(w.seed, []).append(w)
+    found: dict[int, set[int]] = {}
+    for seed, answers in by_seed.items():
+        clusters: list[tuple[Any, set[int]]] = []
+        for w in answers:
+            for value, members in clusters:
+                if _same(value, w.value, rtol, atol):
+                    members.add(w.student)
+                    break
+            else:
+                clusters.append((w.value, {w.student}))
+        best = max((members for _, members in clusters), key=len, default=set())
+        if len(best) >= 2:
+            found[seed] = best
+    return found
+
+
+def first_answers(wrong: Sequence[WrongAnswer]) -> list[WrongAnswer]:
+    """Each student's first wrong answer. Later ones say little: a student whom a wrong key keeps marking
+    wrong tries everything, and so sooner or later also types whatever the others typed."""
+    first: dict[int, WrongAnswer] = {}
+    for w in wrong:
+        if w.student not in first or w.order < first[w.student].order:
+            first[w.student] = w
+    return list(first.values())
+
+
+def _slip_class(w: WrongAnswer) -> str:
+    """'sign', 'transposed', or 'factor:2' (the factor to two digits when the key is known): every scalar
+    answer is some factor of the key, so only one and the same factor is agreement."""
+    if w.mistake != "factor":
+        return str(w.mistake)
+    answer, key = _as_array(w.value), _as_array(w.key)
+    if answer is None or key is None or answer.shape != key.shape or not np.any(key):
+        return "factor"
+    ratio = float(np.vdot(answer, key) / np.vdot(key, key))
+    return f"factor:{ratio:.2g}"
+
+
+def _reason(name: str) -> str:
+    if name.startswith("factor:"):
+        return f"the key times {name.removeprefix('factor:')}"
+    return SLIP_REASONS.get(name, AGREE_REASON)
+
+
+def _classes(wrong: Sequence[WrongAnswer], rtol: float, atol: float) -> dict[str, dict[int, set[int]]]:
+    """Answer class -> student -> the seeds on which they gave it: each known slip, and agreement."""
+    classes: dict[str, dict[int, set[int]]] = {}
+    for w in wrong:
+        if w.mistake in SLIP_REASONS:
+            classes.setdefault(_slip_class(w), {}).setdefault(w.student, set()).add(w.seed)
+    for seed, members in variant_consensus(wrong, rtol, atol).items():
+        for student in members:
+            classes.setdefault("agree", {}).setdefault(student, set()).add(seed)
+    return classes
+
+
+def _top_seeds(members: dict[int, set[int]], among: set[int] | None = None, limit: int = 3) -> tuple[int, ...]:
+    counts: dict[int, int] = {}
+    for student, seeds in members.items():
+        if among is None or student in among:
+            for seed in seeds:
+                counts[seed] = counts.get(seed, 0) + 1
+    return tuple(sorted(counts, key=lambda seed: (-counts[seed], seed))[:limit])
 
 
 def likely_wrong_key(
-    groups: Sequence[AnswerGroup], mistakes: dict[str, int], attempting: int
+    wrong: Sequence[WrongAnswer],
+    strength: dict[int, float],
+    *,
+    solved_first: set[int] | frozenset[int] = frozenset(),
+    rtol: float = 1e-2,
+    atol: float = 1e-6,
 ) -> KeySuspicion | None:
-    """Many students agreeing on one wrong answer, or on one key-related mistake, hints at a wrong key."""
-    if attempting <= 0:
+    """The strongest evidence that the key is wrong, or None.
+
+    wrong: the question's wrong attempts (each student's first counted one is used);
+    strength: student -> rest-of-week mark, for every student who
+    attempted the question; solved_first: the students right at their first attempt.
+    """
+    attempting = len(strength)
+    if attempting < WRONG_KEY_MIN_ATTEMPTING:
         return None
-    threshold = max(WRONG_KEY_MIN_STUDENTS, WRONG_KEY_SHARE * attempting)
-    candidates = []
-    if groups:
-        top = max(groups, key=lambda g: g.students)
-        candidates.append((top.students, "the same wrong answer"))
-    for mistake in KEY_RELATED_MISTAKES:
-        if mistakes.get(mistake):
-            candidates.append((mistakes[mistake], f"a wrong answer that is the key {MISTAKE_LABELS[mistake]}"))
-    best = max(candidates, default=None, key=lambda c: c[0])
-    if best is None or best[0] < threshold:
-        return None
-    return KeySuspicion(best[1], best[0])
+    classes = _classes(first_answers([w for w in wrong if w.student in strength and w.counted]), rtol, atol)
+    strong, weak = extreme_groups(strength)
+    strong_correct = len(solved_first & strong)
+    first_correct = len(solved_first & set(strength))
+    best: KeySuspicion | None = None
+    for name, members in classes.items():
+        reason = _reason(name)
+        giving = set(members)
+        hits_strong, hits_weak = len(giving & strong), len(giving & weak)
+        p = fisher_greater(hits_strong, len(strong), hits_weak, len(weak))
+        found = KeySuspicion(
+            reason, len(giving), hits_strong, len(strong), hits_weak, len(weak), p, _top_seeds(members, strong)
+        )
+        differential = (
+            hits_strong >= 3
+            and hits_strong >= STRONG_AGREE_SHARE * len(strong)
+            and hits_strong > strong_correct  # the strong students agree on it more than on the key
+            and (hits_strong - hits_weak) >= STRONG_WEAK_GAP * len(strong)
+            and p <= WRONG_KEY_P
+        )
+        slip_over_key = (
+            name in SLIP_REASONS or name.startswith("factor:")
+        ) and len(giving) >= max(SLIP_MAJORITY * attempting, SLIP_OVER_KEY * first_correct, 3)
+        if not (differential or slip_over_key):
+            continue
+        if not differential:
+            found = KeySuspicion(
+                reason, len(giving), hits_strong, len(strong), hits_weak, len(weak), p, _top_seeds(members)
+            )
+        if best is None or (found.p_value or 1.0, -found.students) < (best.p_value or 1.0, -best.students):
+            best = found
+    return best

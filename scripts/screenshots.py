@@ -6,7 +6,8 @@ Serves a fresh SQLite database on 127.0.0.1 with the given banks (by default wee
 small demo cohort, then saves:
   quiz.png        a student's week 1 page: a wrong, a right and an unreadable answer, a matrix being typed
   quiz-phone.png  the same page at phone width (375 px)
-  gradebook.png   the staff gradebook for the demo cohort
+and then runs scripts/staff_screenshots.py for gradebook.png (300 students), week-overview.png and
+item-analysis.png.
 """
 from __future__ import annotations
 
@@ -123,19 +124,15 @@ def main(argv: list[str] | None = None) -> int:
             phone_page = phone.new_page()
             phone_page.goto("/weeks/1")
             phone_page.screenshot(path=str(args.out / "quiz-phone.png"))
-
-            staff = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server.url)
-            staff_page = staff.new_page()
-            log_in(staff_page, server.url, STAFF)
-            staff_page.goto("/staff/")
-            staff_page.screenshot(path=str(args.out / "gradebook.png"), full_page=True)
-            for context in (desktop, phone, staff):
+            for context in (desktop, phone):
                 context.close()
         with app.app_context():
             db.engine.dispose()
-    for name in ("quiz.png", "quiz-phone.png", "gradebook.png"):
+    for name in ("quiz.png", "quiz-phone.png"):
         print(args.out / name)
-    return 0
+    from scripts.staff_screenshots import main as staff_screenshots
+
+    return staff_screenshots(["--out", str(args.out)])
 
 
 if __name__ == "__main__":

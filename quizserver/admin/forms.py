@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField
@@ -8,14 +9,14 @@ from quizserver.models import Role
 
 class ImportForm(FlaskForm):
     roster = FileField(
-        "Roster (CSV)",
-        validators=[FileRequired("Choose a CSV file.")],
-        description="One student per line: email,name. A header row is optional.",
+        _l("Roster (CSV)"),
+        validators=[FileRequired(_l("Choose a CSV file."))],
+        description=_l("One student per line: email,name. A header row is optional."),
     )
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[r.value for r in Role], validators=[DataRequired()])
+    role = SelectField(_l("Role"), choices=[r.value for r in Role], validators=[DataRequired()])
 
 
 class ActiveForm(FlaskForm):

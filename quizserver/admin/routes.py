@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -22,6 +23,7 @@ from quizserver.accounts import (
     set_role,
 )
 from quizserver.extensions import db
+from quizserver.i18n import account_message, role_name
 from quizserver.models import Attempt, User
 from quizserver.security import instructor_required
 from quizserver.staff.exports import safe_cell
@@ -51,7 +53,7 @@ def users() -> str:
 def _user_or_404(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        abort(404, "There is no such user.")
+        abort(404, gettext("There is no such user."))
     return user
 
 
@@ -75,15 +77,15 @@ def change_role(user_id: int) -> Response:
     shown = _user_or_404(user_id)
     form = RoleForm()
     if not form.validate_on_submit():
-        flash("Choose one of the roles.", "error")
+        flash(gettext("Choose one of the roles."), "error")
     else:
         try:
             set_role(shown, form.role.data or "", by=current_user)
         except AccountError as exc:
-            flash(str(exc), "error")
+            flash(account_message(exc), "error")
         else:
             db.session.commit()
-            flash(f"{shown.email} is now {shown.role}.", "success")
+            flash(gettext("%(email)s is now %(role)s.", email=shown.email, role=role_name(shown.role)), "success")
     return redirect(url_for("admin.user", user_id=shown.id))
 
 
@@ -93,16 +95,19 @@ def change_active(user_id: int) -> Response:
     shown = _user_or_404(user_id)
     form = ActiveForm()
     if not form.validate_on_submit():
-        flash("That did not work; please try again.", "error")
+        flash(gettext("That did not work; please try again."), "error")
     else:
         try:
             set_active(shown, form.active.data == "1", by=current_user)
         except AccountError as exc:
-            flash(str(exc), "error")
+            flash(account_message(exc), "error")
         else:
             db.session.commit()
-            state = "active again" if shown.active else "deactivated: it cannot log in; its data is kept"
-            flash(f"The account {shown.email} is {state}.", "success")
+            if shown.active:
+                flash(gettext("The account %(email)s is active again.", email=shown.email), "success")
+            else:
+                flash(gettext("The account %(email)s is deactivated: it cannot log in; its data is kept.",
+                              email=shown.email), "success")
     return redirect(url_for("admin.user", user_id=shown.id))
 
 
@@ -121,7 +126,7 @@ def _links_page(
         rows=rows,
         existing=existing or [],
         refused=refused or [],
-        title=title or "One-time set-password links",
+        title=title or gettext("One-time set-password links"),
         links_form=LinksForm(rows=json.dumps(rows)),
     )
 
@@ -131,13 +136,15 @@ def _links_page(
 def reset_password(user_id: int) -> str | Response:
     shown = _user_or_404(user_id)
     if not ResetForm().validate_on_submit():
-        abort(400, "The form expired. Please reload the page.")
+        abort(400, gettext("The form expired. Please reload the page."))
     if not shown.active:
-        flash("Reactivate the account first.", "error")
+        flash(gettext("Reactivate the account first."), "error")
         return redirect(url_for("admin.user", user_id=shown.id))
     token = issue_password_token(shown)
     db.session.commit()
-    return _links_page([(shown.email, shown.name, _link(token))], title=f"New link for {shown.email}")
+    return _links_page(
+        [(shown.email, shown.name, _link(token))], title=gettext("New link for %(email)s", email=shown.email)
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -148,15 +155,14 @@ def import_students() -> str:
     if form.validate_on_submit():
         data = form.roster.data.read(MAX_ROSTER_BYTES + 1)
         if len(data) > MAX_ROSTER_BYTES:
-            problems = [RosterProblem(None, "", "The file is larger than 1 MB; split it into smaller files.")]
+            problems = [RosterProblem(None, "", gettext("The file is larger than 1 MB; split it into smaller files."))]
         else:
             rows, problems = parse_roster(data)
             if rows:
                 result = import_roster(rows)
                 db.session.commit()
                 links = [(user.email, user.name, _link(token)) for user, token in result.created]
-                noun = "student" if len(links) == 1 else "students"
-                title = f"Imported {len(links)} new {noun}"
+                title = ngettext("Imported %(num)d new student", "Imported %(num)d new students", len(links))
                 return _links_page(links, result.existing, title=title, refused=problems)
     return render_template(
         "admin/import.html",
@@ -170,11 +176,11 @@ def _posted_rows(raw: str) -> list[list[str]]:
     try:
         rows: Any = json.loads(raw)
     except ValueError:
-        abort(400, "The list of links could not be read.")
+        abort(400, gettext("The list of links could not be read."))
     if not isinstance(rows, list) or not all(
         isinstance(row, list) and len(row) == 3 and all(isinstance(cell, str) for cell in row) for row in rows
     ):
-        abort(400, "The list of links could not be read.")
+        abort(400, gettext("The list of links could not be read."))
     return rows
 
 
@@ -184,7 +190,7 @@ def links_csv() -> Response:
     """The links just shown, as a CSV file; they are sent back by the page since only their hashes are stored."""
     form = LinksForm()
     if not form.validate_on_submit():
-        abort(400, "The list of links could not be read.")
+        abort(400, gettext("The list of links could not be read."))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["email", "name", "link"])

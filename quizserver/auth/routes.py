@@ -4,6 +4,7 @@ import hmac
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import TooManyRequests
@@ -23,7 +24,9 @@ from quizserver.accounts import (
     use_password_token,
     valid_password_token,
 )
+from quizserver.admin.landing import landing_url
 from quizserver.extensions import db, limiter
+from quizserver.i18n import account_message
 from quizserver.models import User
 
 from . import bp
@@ -33,10 +36,10 @@ from .forms import ChangePasswordForm, LoginForm, NewPasswordForm, SignupForm
 def _safe_next(target: str | None) -> str:
     """Only a local path: never an open redirect to another site."""
     if not target:
-        return url_for("quiz.weeks")
+        return landing_url(current_user)
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("quiz.weeks")
+        return landing_url(current_user)
     return target
 
 
@@ -59,22 +62,24 @@ def _start_session(user: User, *, remember: bool = False) -> None:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response:
     if current_user.is_authenticated:
-        return redirect(url_for("quiz.weeks"))
+        return redirect(landing_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data or ""
         wait = throttle.current_wait(email)
         if wait is not None:
-            whose = "for this email from your network" if wait.for_account else "from your network"
             raise TooManyRequests(
-                f"Too many failed log-ins {whose}. If you forgot your password, ask your instructor for a "
-                "set-password link.",
+                gettext("Too many failed log-ins for this email from your network. If you forgot your password, ask "
+                        "your instructor for a set-password link.")
+                if wait.for_account
+                else gettext("Too many failed log-ins from your network. If you forgot your password, ask your "
+                             "instructor for a set-password link."),
                 retry_after=wait.seconds,
             )
         user = authenticate(email, form.password.data or "")
         if user is None:
             throttle.record_failure(email)
-            form.form_errors.append("Wrong email or password.")  # shown in the form's error summary
+            form.form_errors.append(gettext("Wrong email or password."))  # shown in the form's error summary
         else:
             throttle.record_success(email)
             _start_session(user, remember=bool(form.remember.data))
@@ -85,9 +90,9 @@ def login() -> str | Response:
 def _signed_up(email: str) -> Response:
     """The same answer, and no log-in, whether or not the email had an account: it tells nobody which."""
     flash(
-        f"Thank you. If {normalize_email(email)} is new here, its account is ready: log in with the password you "
-        "chose. If it already had an account, log in with that account's password, or ask your instructor for a "
-        "set-password link.",
+        gettext("Thank you. If %(email)s is new here, its account is ready: log in with the password you chose. If it "
+                "already had an account, log in with that account's password, or ask your instructor for a "
+                "set-password link.", email=normalize_email(email)),
         "success",
     )
     return redirect(url_for("auth.login"))
@@ -98,22 +103,22 @@ def _signed_up(email: str) -> Response:
 def signup() -> str | Response:
     settings = current_app.config["QUIZ"]
     if not settings["SIGNUP_OPEN"]:
-        abort(404, "Sign-up is closed for this course. Ask your instructor for an account.")
+        abort(404, gettext("Sign-up is closed for this course. Ask your instructor for an account."))
     if current_user.is_authenticated:
-        return redirect(url_for("quiz.weeks"))
+        return redirect(landing_url(current_user))
     form = SignupForm()
     needs_key = bool(settings["ENROLLMENT_KEY"])
     if form.validate_on_submit():
         given = (form.enrollment_key.data or "").strip()
         if needs_key and not hmac.compare_digest(given.encode(), settings["ENROLLMENT_KEY"].encode()):
-            form.enrollment_key.errors = ["This is not the course's enrollment key."]
+            form.enrollment_key.errors = [gettext("This is not the course's enrollment key.")]
         else:
             email = form.email.data or ""
             try:
                 sign_up(email, form.password.data or "", name=form.name.data or "")
                 db.session.commit()
             except AccountError as exc:
-                form.form_errors.append(str(exc))
+                form.form_errors.append(account_message(exc))
             except IntegrityError:  # the same new email signed up twice at once: the other one has it
                 db.session.rollback()
                 return _signed_up(email)
@@ -128,7 +133,7 @@ def logout() -> Response:
     end_login_session(current_user.login_key)
     db.session.commit()
     logout_user()
-    flash("You are logged out.", "info")
+    flash(gettext("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -138,7 +143,7 @@ def logout_everywhere() -> Response:
     end_login_sessions(current_user.id)
     db.session.commit()
     logout_user()
-    flash("You are logged out on every device, this one included.", "info")
+    flash(gettext("You are logged out on every device, this one included."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -153,12 +158,12 @@ def set_password_link(token: str) -> str | Response | tuple[str, int]:
         try:
             user = use_password_token(token, form.password.data or "")
         except AccountError as exc:
-            form.password.errors = [str(exc)]
+            form.password.errors = [account_message(exc)]
         else:
             logout_user()
             _start_session(user)
-            flash("Your password is set. Welcome!", "success")
-            return redirect(url_for("quiz.weeks"))
+            flash(gettext("Your password is set. Welcome!"), "success")
+            return redirect(landing_url(user))
     return render_template("auth/set_password.html", form=form)
 
 
@@ -172,11 +177,11 @@ def account_password() -> str | Response:
             user = db.session.get_one(User, current_user.id)
             change_password(user, form.current.data or "", form.password.data or "")
         except WrongPassword as exc:
-            form.current.errors = [str(exc)]
+            form.current.errors = [account_message(exc)]
         except AccountError as exc:
-            form.password.errors = [str(exc)]
+            form.password.errors = [account_message(exc)]
         else:
             _start_session(user)  # a new session with the new version; every other one has ended
-            flash("Your password is changed. You are logged out everywhere else.", "success")
+            flash(gettext("Your password is changed. You are logged out everywhere else."), "success")
             return redirect(url_for("auth.account_password"))
     return render_template("auth/account.html", form=form)

@@ -6,6 +6,7 @@ from typing import Any
 
 from quizserver.bank import Question
 from quizserver.grading import Grade, Status, format_answer, grade
+from quizserver.grading.alternatives import key_text
 from quizserver.models import PoolVariant
 from quizserver.quiz.presenters import ChoiceView, shape_hint
 
@@ -73,7 +74,7 @@ def preview(question: Question, pooled: PoolVariant, count: int) -> PreviewView:
 def _key_text(question: Question, answer: Any) -> str:
     if question.is_choice:
         return "; ".join(f"{c.id}) {c.text.strip()}" for c in question.choices if c.correct)
-    return format_answer(answer)
+    return key_text(answer, question.tolerance)  # each acceptable key, to the digits its rule asks for
 
 
 def _shown(value: Any) -> str:

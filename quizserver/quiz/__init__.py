@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("quiz", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import filters, review_routes, routes, syntax_help  # noqa: E402,F401

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, StringField
 from wtforms.validators import Length, ValidationError
@@ -22,7 +24,7 @@ class PositionsField(Field):
 def _joined_at_most(limit: int) -> Callable[[FlaskForm, Field], None]:
     def check(form: FlaskForm, field: Field) -> None:
         if len(",".join(field.data or ())) > limit:
-            raise ValidationError(f"The choice is too long (over {limit} characters).")
+            raise ValidationError(gettext("The choice is too long (over %(limit)s characters).", limit=limit))
 
     return check
 
@@ -36,8 +38,8 @@ class AnswerForm(FlaskForm):
     class Meta:
         csrf = False
 
-    answer = StringField("Your answer", validators=[Length(max=MAX_ANSWER_LENGTH)])
-    choice = PositionsField("Your choice", default=(), validators=[_joined_at_most(MAX_CHOICE_LENGTH)])
+    answer = StringField(_l("Your answer"), validators=[Length(max=MAX_ANSWER_LENGTH)])
+    choice = PositionsField(_l("Your choice"), default=(), validators=[_joined_at_most(MAX_CHOICE_LENGTH)])
     token = HiddenField()
 
 

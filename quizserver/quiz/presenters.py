@@ -2,17 +2,22 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
-from quizserver.bank import Question
+from quizserver.answers import practice_note
+from quizserver.bank import Bank, Question
+from quizserver.bank.pool import split_part_html
 from quizserver.catalog import ServedBank
-from quizserver.grading import format_answer
-from quizserver.models import Attempt, QuestionState, Variant
+from quizserver.extensions import db
+from quizserver.grading import first_key
+from quizserver.grading.alternatives import key_text
+from quizserver.models import Attempt, PoolVariant, QuestionState, Variant
 from quizserver.render import render_template
-from quizserver.services import may_practise, practice_note, solution_visible
+from quizserver.variants import may_practise, solution_visible
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,10 @@ class QuestionView:
     token: str
     unavailable: str = ""
     practice_note: str = ""  # why the answer shown did not change the score
+    # a part of a question in parts: hidden until the part it comes after is solved or revealed
+    hidden: bool = False
+    waits_for: str = ""  # the letter of that part
+    parts: PartsView | None = None  # on a part: the whole question, which the page shows as one
 
     @property
     def solved(self) -> bool:
@@ -87,8 +96,9 @@ class QuestionView:
 
     @property
     def prefill(self) -> str:
-        """Give a wrong or unreadable answer back, so it can be corrected rather than retyped."""
-        if self.last is None or self.last.status == "correct" or self.question.is_choice:
+        """The last answer stays in its box: a wrong or unreadable one to correct rather than retype, a right
+        one to see next to its feedback. New numbers start empty (the last answer is on the current variant)."""
+        if self.last is None or self.question.is_choice:
             return ""
         return self.last.raw_answer
 
@@ -99,21 +109,57 @@ class QuestionView:
         return set(self.last.raw_answer.split(","))
 
 
+@dataclass(frozen=True)
+class PartsView:
+    """A question in parts as the page shows it: one heading and shared text, then lettered parts."""
+
+    group: str
+    number: int
+    title: str
+    stem_html: str
+    parts: tuple[QuestionView, ...]
+    can_practise: bool
+
+    @property
+    def points(self) -> int:
+        return sum(part.question.points for part in self.parts)
+
+    @property
+    def credit_points(self) -> float:
+        return round(sum(part.credit_points for part in self.parts), 2)
+
+    @property
+    def solved(self) -> bool:
+        return all(part.solved for part in self.parts)
+
+    @property
+    def first(self) -> QuestionView:
+        return self.parts[0]
+
+
+def part_locked(served: ServedBank, question: Question, prior: QuestionState | None) -> bool:
+    """A part that comes `after:` another stays closed while the week is open, until that part is solved or
+    its solution revealed: its text may show the earlier part's correct values."""
+    if question.after is None or served.is_closed():
+        return False
+    return not (prior is not None and (prior.solved_at or prior.revealed_at))
+
+
 def shape_hint(question: Question, answer: Any) -> tuple[str, tuple[int, ...]]:
-    if question.type == "integer":
-        return "a whole number", ()
-    if question.type == "numeric":
-        return "a number", ()
-    if question.type == "single_choice":
-        return "one choice", ()
-    if question.type == "multiple_choice":
-        return "every choice that applies", ()
-    shape = tuple(np.shape(answer))
-    if len(shape) == 1:
-        return f"a vector of {shape[0]} entries, e.g. [1, 2, 3]", shape
-    if len(shape) == 2:
-        return f"a {shape[0]}×{shape[1]} matrix, e.g. [[1, 2], [3, 4]] or [1 2; 3 4]", shape
-    return "a number", shape
+    """What to type for this variant's key, from the question's type (its own shape, its digit rule)."""
+    return question.qtype.hint(first_key(answer), question.tolerance)
+
+
+def display_number(bank: Bank, question: Question) -> int:
+    """The question's number on the page: the parts of a question share one."""
+    seen: list[str] = []
+    for other in bank.questions:
+        item = other.group or other.id
+        if item not in seen:
+            seen.append(item)
+        if other.id == question.id:
+            break
+    return len(seen)
 
 
 def question_view(
@@ -124,6 +170,71 @@ def question_view(
     last: Attempt | None,
     unavailable: str = "",
 ) -> QuestionView:
+    """One question's view; a part's view also holds the whole question (`parts`), since the page shows
+    and re-renders the parts of a question together."""
+    if question.group is None:
+        return _single_view(number, question, served, state, last, unavailable)
+    parts = served.bank.parts_of(question.group)
+    states, lasts = _part_rows(served, parts, state)
+    views = []
+    for part in parts:
+        part_state = state if part.id == question.id else states.get(part.id)
+        part_last = last if part.id == question.id else lasts.get(part.id)
+        views.append(_single_view(number, part, served, part_state, part_last,
+                                  unavailable if part.id == question.id else "", states=states))  # fmt: skip
+    first = views[0]
+    stem = split_part_html(shown_html(parts[0], first.state.variant).raw_text)[0] if first.state else ""
+    whole = PartsView(
+        group=question.group,
+        number=display_number(served.bank, question),
+        title=question.group_title,
+        stem_html=stem,
+        parts=tuple(views),
+        can_practise=all(v.can_practise for v in views),
+    )
+    own = next(v for v in views if v.question.id == question.id)
+    return replace(own, parts=whole)
+
+
+def _part_rows(
+    served: ServedBank, parts: tuple[Question, ...], state: QuestionState | None
+) -> tuple[dict[str, QuestionState], dict[str, Attempt]]:
+    """The student's states on a question's parts (with their variants) and the latest attempt on each."""
+    if state is None:
+        return {}, {}
+    ids = [q.id for q in parts]
+    states = {
+        s.question_id: s
+        for s in db.session.scalars(
+            select(QuestionState)
+            .options(joinedload(QuestionState.variant).joinedload(Variant.pool_variant)
+                     .load_only(PoolVariant.text_html, PoolVariant.explanation_html, PoolVariant.choices_html))
+            .where(QuestionState.user_id == state.user_id, QuestionState.week == served.week,
+                   QuestionState.question_id.in_(ids))
+            .execution_options(populate_existing=True)  # an answer may have just solved a part
+        )
+    }  # fmt: skip
+    latest = (
+        select(func.max(Attempt.id))
+        .join(QuestionState, QuestionState.variant_id == Attempt.variant_id)
+        .where(Attempt.user_id == state.user_id, Attempt.week == served.week, QuestionState.user_id == state.user_id,
+               Attempt.question_id.in_(ids))
+        .group_by(Attempt.question_id)
+    )  # fmt: skip
+    lasts = {a.question_id: a for a in db.session.scalars(select(Attempt).where(Attempt.id.in_(latest)))}
+    return states, lasts
+
+
+def _single_view(
+    number: int,
+    question: Question,
+    served: ServedBank,
+    state: QuestionState | None,
+    last: Attempt | None,
+    unavailable: str = "",
+    states: dict[str, QuestionState] | None = None,
+) -> QuestionView:
+    number = display_number(served.bank, question)
     if state is None:
         return QuestionView(
             question, number, None, "", "", (), (), None, False, "", "", None, False, "", unavailable=unavailable
@@ -143,11 +254,19 @@ def question_view(
     left = None
     if question.max_attempts is not None:
         left = max(0, question.max_attempts - state.attempts)
+    waits_for, hidden = "", False
+    if question.after is not None:
+        prior = (states or {}).get(question.after)
+        prior_question = served.bank.question(question.after)
+        waits_for = prior_question.label if prior_question else ""
+        hidden = part_locked(served, question, prior)
     return QuestionView(
         question=question,
         number=number,
         state=state,
-        text_html=shown.text,
+        text_html=shown.own_text,
+        hidden=hidden,
+        waits_for=waits_for,
         shape_hint=hint,
         shape=shape,
         choices=choices,
@@ -165,9 +284,20 @@ def question_view(
 
 @dataclass(frozen=True)
 class ShownHtml:
-    text: str
+    raw_text: str  # as stored: for a part, its question's shared text, a mark, then its own
     explanation: str
     choices: dict[str, str]
+
+    @property
+    def text(self) -> str:
+        """The text to show the question alone (a review card): for a part, its question's text and then its own."""
+        stem, own = split_part_html(self.raw_text)
+        return stem + own
+
+    @property
+    def own_text(self) -> str:
+        """A part's own text, shown under its question's (the page shows that once, above all parts)."""
+        return split_part_html(self.raw_text)[1]
 
 
 def shown_html(question: Question, variant: Variant) -> ShownHtml:
@@ -187,4 +317,4 @@ def _key_text(question: Question, answer: Any) -> str:
     if question.is_choice:
         correct = [c for c in question.choices if c.correct]
         return "; ".join(c.text.strip() for c in correct)
-    return format_answer(answer)
+    return key_text(answer, question.tolerance)

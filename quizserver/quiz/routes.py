@@ -5,39 +5,33 @@ import time
 from collections.abc import Callable
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
+from quizserver.answers import submit_answer
 from quizserver.bank import Question
-from quizserver.catalog import ServedBank, WeekStatus, serve, served_bank, served_banks
+from quizserver.catalog import ServedBank, WeekStatus, served_bank, served_banks
 from quizserver.extensions import db, limiter
-from quizserver.hotpath import commit_request, request_connection
-from quizserver.models import QuestionState
-from quizserver.security import answer_target
-from quizserver.services import (
-    PoolUnavailable,
-    answerable,
-    ensure_states,
-    last_attempts,
-    new_variant,
-    reveal,
-    submit_answer,
-    week_progress,
-)
+from quizserver.grading.locale_numbers import normalize_decimal_comma
+from quizserver.i18n import current_language, localized_feedback, localized_phrase
+from quizserver.models import Attempt, QuestionState
+from quizserver.progress import last_attempts, tally, week_progress
+from quizserver.variants import PoolUnavailable, ensure_states, new_variant, reveal, week_states
 
 from . import bp
 from .forms import STORED_CHOICE_LENGTH, ActionForm, AnswerForm
-from .presenters import UnreadableChoice, choice_ids, choice_order, question_view
+from .presenters import UnreadableChoice, choice_ids, choice_order, part_locked, question_view
 
 
 @bp.get("/")
 def index() -> Response:
     if current_user.is_authenticated:
-        return redirect(url_for("quiz.weeks"))
+        from quizserver.admin.landing import landing_url
+
+        return redirect(landing_url(current_user))
     return redirect(url_for("auth.login"))
 
 
@@ -53,9 +47,9 @@ def _open_bank(week: int, served: ServedBank | None = None) -> ServedBank:
     """The week's bank (read now unless given), or 404 when there is none or it is not open yet."""
     served = served or served_bank(week)
     if served is None:
-        abort(404, f"There is no quiz for week {week}.")
+        abort(404, gettext("There is no quiz for week %(week)s.", week=week))
     if served.status() is WeekStatus.UPCOMING and not current_user.is_staff:
-        abort(404, f"Week {week} is not open yet.")
+        abort(404, gettext("Week %(week)s is not open yet.", week=week))
     return served
 
 
@@ -64,13 +58,15 @@ def _open_bank(week: int, served: ServedBank | None = None) -> ServedBank:
 def week(week: int) -> str:
     served = _open_bank(week)
     view = ensure_states(current_user, served)
-    db.session.commit()
+    if view.created:  # a first visit: keep the new variants, then read them back as the page shows them
+        db.session.commit()
+        view = ensure_states(current_user, served)
     last = last_attempts(current_user, week)
     questions = [
         question_view(i, q, served, view.states.get(q.id), last.get(q.id), view.unavailable.get(q.id, ""))
         for i, q in enumerate(served.bank.questions, start=1)
     ]
-    progress = week_progress(current_user, [served])[week]
+    progress = tally(served, view.states)
     return render_template(
         "quiz/week.html",
         served=served,
@@ -83,25 +79,25 @@ def week(week: int) -> str:
 def _question(served: ServedBank, question_id: str) -> Question:
     question = served.bank.question(question_id)
     if question is None:
-        abort(404, "There is no such question.")
+        abort(404, gettext("There is no such question."))
     return question
 
 
 def _state_for(served: ServedBank, question_id: str) -> tuple[Question, QuestionState]:
+    """The question the URL names and the student's state on it, with its variant: one query (two for a part
+    that waits for another: it answers 409 until that part is solved or revealed, as the page hides it)."""
     question = _question(served, question_id)
-    state = db.session.scalar(
-        select(QuestionState)
-        .options(joinedload(QuestionState.variant))  # grading needs the variant: one query, not two
-        .where(
-            QuestionState.user_id == current_user.id,
-            QuestionState.week == served.week,
-            QuestionState.question_id == question_id,
-        )
-    )
+    if question.after is not None:
+        prior = week_states(current_user.id, served.week, question.after).get(question.after)
+        if part_locked(served, question, prior):
+            waits_for = served.bank.question(question.after)
+            abort(409, gettext("Part (%(label)s) opens once part (%(before)s) is solved or its solution is shown.",
+                               label=question.label, before=waits_for.label if waits_for else question.after))
+    state = week_states(current_user.id, served.week, question_id).get(question_id)
     if state is None:  # answering before the page created the variant: create it now
         state = ensure_states(current_user, served).states.get(question_id)
         if state is None:
-            abort(404, "This question is not available right now.")
+            abort(404, gettext("This question is not available right now."))
     return question, state
 
 
@@ -117,26 +113,24 @@ def _wants_json() -> bool:
     return best == "application/json"
 
 
-def _question_fragment(served: ServedBank, question: Question, state: QuestionState, note: str = "") -> str:
-    number = next(i for i, q in enumerate(served.bank.questions, start=1) if q.id == question.id)
-    last = last_attempts(current_user, served.week, question.id).get(question.id)
-    return render_template(
-        "quiz/_question.html",
-        served=served,
-        qv=question_view(number, question, served, state, last),
-        note=note,
-    )
-
-
 def _json_reply(
-    served: ServedBank, question: Question, state: QuestionState, note: str = "", **extra: object
+    served: ServedBank, question: Question, state: QuestionState, note: str = "", last: Attempt | None = None,
+    **extra: object,
 ) -> Response:
-    """The re-rendered question and score header, so the page swaps them in without reloading."""
+    """The re-rendered question and score header, so the page swaps them in without reloading.
+
+    Built before the view commits, from the state the view holds: the week's score is one light query,
+    and the answer shown is the one just given (else the latest one, one row), whatever the history."""
+    if last is None:
+        last = last_attempts(current_user, served.week, question.id).get(question.id)
     progress = week_progress(current_user, [served])[served.week]
+    number = served.bank.questions.index(question) + 1
     return jsonify(
         question_id=question.id,
         note=note,
-        question_html=_question_fragment(served, question, state, note),
+        question_html=render_template(
+            "quiz/_question.html", served=served, qv=question_view(number, question, served, state, last), note=note
+        ),
         score_html=render_template("quiz/_score.html", progress=progress),
         progress={
             "points": round(progress.points, 2),
@@ -158,11 +152,22 @@ def _per_student() -> str:
     return f"student:{current_user.id}"
 
 
-_NOT_DONE = {
-    "quiz.answer": ("Your answer was not recorded: too many answers in a short time.", "Send it again"),
-    "quiz.new_numbers": ("No new numbers were drawn: too many requests in a short time.", "Try again"),
-    "quiz.reveal_solution": ("The solution was not revealed: too many requests in a short time.", "Try again"),
-}
+def _not_done(endpoint: str, seconds: int) -> str:
+    """What a refused write did not do, and when to send it again."""
+    if endpoint == "quiz.answer":
+        return ngettext("Your answer was not recorded: too many answers in a short time. Send it again in %(num)d "
+                        "second.", "Your answer was not recorded: too many answers in a short time. Send it again in "
+                        "%(num)d seconds.", seconds)
+    if endpoint == "quiz.new_numbers":
+        return ngettext("No new numbers were drawn: too many requests in a short time. Try again in %(num)d second.",
+                        "No new numbers were drawn: too many requests in a short time. Try again in %(num)d seconds.",
+                        seconds)
+    if endpoint == "quiz.reveal_solution":
+        return ngettext("The solution was not revealed: too many requests in a short time. Try again in %(num)d "
+                        "second.", "The solution was not revealed: too many requests in a short time. Try again in "
+                        "%(num)d seconds.", seconds)
+    return ngettext("That was not done: too many requests. Try again in %(num)d second.",
+                    "That was not done: too many requests. Try again in %(num)d seconds.", seconds)
 
 
 @bp.errorhandler(429)
@@ -173,8 +178,7 @@ def too_many_requests(error: TooManyRequests) -> tuple[Response | str, int]:
         seconds = max(1, math.ceil(current.window.reset_time - time.time()))  # reset_at rounds up a second more
     else:
         seconds = error.retry_after if isinstance(error.retry_after, int) else 60
-    done, again = _NOT_DONE.get(request.endpoint or "", ("That was not done: too many requests.", "Try again"))
-    message = f"{done} {again} in {seconds} second{'s' if seconds != 1 else ''}."
+    message = _not_done(request.endpoint or "", seconds)
     if _wants_json():
         return jsonify(error=message), 429
     args = request.view_args or {}
@@ -186,45 +190,37 @@ def too_many_requests(error: TooManyRequests) -> tuple[Response | str, int]:
 @login_required
 @limiter.limit(_limit("ANSWER_LIMIT"), key_func=_per_student)
 def answer(week: int, question_id: str) -> Response | tuple[Response, int]:
-    ref, target = answer_target(current_user.id, week, question_id)
-    served = _open_bank(week, serve(ref) if ref else None)
+    served = _open_bank(week)
     form = AnswerForm()
     if not form.validate_on_submit():
-        message = "Your answer could not be read (the form expired or was too long). Please try again."
+        message = gettext("Your answer could not be read (the form expired or was too long). Please try again.")
         if _wants_json():
             return jsonify(error=message), 400
         flash(message, "error")
         return _back_to(week, question_id)
-    question = _question(served, question_id)
-    if target is None:  # answering before the page created the variant: create it now
-        if question_id not in ensure_states(current_user, served).states:
-            abort(404, "This question is not available right now.")
-        db.session.commit()  # as the page would have: the answer is written on the request's own connection
-        target = answerable(current_user.id, week, question_id)
-        assert target is not None
+    question, state = _state_for(served, question_id)
     unreadable = None
     if question.is_choice:
         positions = form.choice.data or []
         try:
-            raw = choice_ids(choice_order(question, target.choice_order), positions)
+            raw = choice_ids(choice_order(question, state.variant.choice_order), positions)
         except UnreadableChoice as error:
             raw, unreadable = ",".join(positions)[:STORED_CHOICE_LENGTH], error.message
     else:
-        raw = form.answer.data or ""
-    # Everything the answer reads and writes is a HotStatement: no ORM session (see hotpath).
+        raw = normalize_decimal_comma(form.answer.data or "", current_language())  # German 0,5 is 0.5
     outcome = submit_answer(
-        current_user.id, served, question, target, raw,
-        idempotency_key=form.token.data or None, connection=request_connection(), unreadable=unreadable,
-    )  # fmt: skip
-    commit_request()
-    note = outcome.note if outcome.grade.status.value != "invalid" else ""
+        current_user.id, served, question, state, raw, idempotency_key=form.token.data or None, unreadable=unreadable
+    )
+    note = localized_phrase(outcome.note) if outcome.grade.status.value != "invalid" else ""
     if _wants_json():
-        state = db.session.get_one(QuestionState, target.state_id)
-        return _json_reply(
-            served, question, state, note, status=outcome.grade.status.value, message=outcome.grade.message
-        )
-    # The page shows the stored attempt next to the question, with why it did not count: no flash needed.
-    return _back_to(week, question_id)
+        reply = _json_reply(
+            served, question, state, note, outcome.attempt, status=outcome.grade.status.value,
+            message=localized_feedback(outcome.grade.message, raw, outcome.grade.status.value),
+        )  # fmt: skip
+    else:  # the page shows the stored attempt next to the question, with why it did not count: no flash needed
+        reply = _back_to(week, question_id)
+    db.session.commit()
+    return reply
 
 
 @bp.post("/weeks/<int:week>/<question_id>/reveal")
@@ -233,13 +229,12 @@ def answer(week: int, question_id: str) -> Response | tuple[Response, int]:
 def reveal_solution(week: int, question_id: str) -> Response:
     served = _open_bank(week)
     if not ActionForm().validate_on_submit():
-        abort(400, "The form expired. Please reload the page.")
+        abort(400, gettext("The form expired. Please reload the page."))
     question, state = _state_for(served, question_id)
     reveal(state)
+    reply = _json_reply(served, question, state) if _wants_json() else _back_to(week, question_id)
     db.session.commit()
-    if _wants_json():
-        return _json_reply(served, question, state)
-    return _back_to(week, question_id)
+    return reply
 
 
 @bp.post("/weeks/<int:week>/<question_id>/new")
@@ -248,24 +243,31 @@ def reveal_solution(week: int, question_id: str) -> Response:
 def new_numbers(week: int, question_id: str) -> Response:
     served = _open_bank(week)
     if not ActionForm().validate_on_submit():
-        abort(400, "The form expired. Please reload the page.")
+        abort(400, gettext("The form expired. Please reload the page."))
     question, state = _state_for(served, question_id)
     note = ""
     try:
         if not new_variant(current_user, served, question, state):
-            note = "New numbers are available once you have solved the question or revealed its solution."
+            note = gettext("New numbers are available once you have solved the question or revealed its solution.")
     except PoolUnavailable:
-        note = "New numbers for this question are not available right now."
-    db.session.commit()
+        note = gettext("New numbers for this question are not available right now.")
     if _wants_json():
-        return _json_reply(served, question, state, note)
-    if note:
-        flash(note, "info")
-    return _back_to(week, question_id)
+        reply = _json_reply(served, question, state, note)
+    else:
+        if note:
+            flash(note, "info")
+        reply = _back_to(week, question_id)
+    db.session.commit()
+    return reply
 
 
 @bp.get("/progress")
 @login_required
 def progress() -> str:
-    served = served_banks()
-    return render_template("quiz/progress.html", served=served, progress=week_progress(current_user, served))
+    from quizserver.unpublish import reported_banks
+
+    served = reported_banks()  # a week taken off the course keeps its place in the student's history
+    published = {sb.week for sb in served_banks()}
+    return render_template(
+        "quiz/progress.html", served=served, progress=week_progress(current_user, served), published=published
+    )

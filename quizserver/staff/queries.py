@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import textwrap
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple, overload
 
 import numpy as np
 from sqlalchemy import ColumnElement, Text, case, cast, func, select
 
-from quizserver import stats
+from quizserver import localtime, stats
 from quizserver.bank import Question
 from quizserver.catalog import ServedBank
 from quizserver.extensions import db
 from quizserver.grading import format_answer
-from quizserver.models import Attempt, PoolVariant, QuestionState, Role, User, Variant
+from quizserver.models import Attempt, AttemptPurpose, PoolVariant, QuestionState, Role, User, Variant
 
 WRONG_STATUSES = ("incorrect", "partial")
 TOP_GROUPS = 5
@@ -39,11 +40,6 @@ def as_utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def show_time(moment: datetime | None) -> str:
-    moment = as_utc(moment)
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 # ---------------------------------------------------------------- gradebook
@@ -75,6 +71,10 @@ class GradebookRow:
     def percent(self, week: int) -> float:
         cell = self.cells.get(week)
         return cell.percent if cell else 0.0
+
+    def points(self, weeks: Iterable[int]) -> float:
+        """Points over the given weeks (a week without work counts 0)."""
+        return sum(self.cells[w].points for w in weeks if w in self.cells)
 
 
 @dataclass(frozen=True)
@@ -186,12 +186,15 @@ def week_totals(rows: Sequence[GradebookRow], served: Sequence[ServedBank]) -> d
 
 
 def sort_rows(rows: list[GradebookRow], key: str, descending: bool) -> list[GradebookRow]:
-    """key: "name", "email", "last" or "week-N"; an unknown key sorts by name."""
+    """key: "name", "email", "last", "total" or "week-N"; an unknown key sorts by name."""
     if key == "email":
         ordered = sorted(rows, key=lambda r: r.email.lower(), reverse=descending)
     elif key == "last":
         floor = datetime.min.replace(tzinfo=UTC)
         ordered = sorted(rows, key=lambda r: as_utc(r.last) or floor, reverse=descending)
+    elif key == "total":
+        ordered = sorted(rows, key=lambda r: (sum(c.points for c in r.cells.values()), r.email.lower()),
+                         reverse=descending)  # fmt: skip
     elif key.startswith("week-") and key[5:].isdigit():
         week = int(key[5:])
         ordered = sorted(rows, key=lambda r: (r.percent(week), r.email.lower()), reverse=descending)
@@ -207,21 +210,41 @@ def student_count() -> int:
 # ---------------------------------------------------------------- week overview
 
 
-def attempts_per_day(week: int) -> list[tuple[date, int]]:
-    """Graded attempts per calendar day (UTC) in one week."""
-    day = func.date(Attempt.created_at)
-    stmt = (
-        select(day, func.count())
-        .where(Attempt.week == week, Attempt.status != "invalid")
-        .group_by(day)
-        .order_by(day)
+def attempt_times(week: int) -> list[datetime]:
+    """When each graded attempt of the week was made (one light column; bucketed in the course zone by the
+    caller, which SQL cannot do the same way on SQLite and PostgreSQL)."""
+    stmt = select(Attempt.created_at).where(
+        Attempt.week == week, Attempt.status != "invalid", Attempt.purpose != AttemptPurpose.REVIEW.value
     )
-    result = []
-    for value, count in _execute(stmt):
-        if value is None:
-            continue
-        result.append((value if isinstance(value, date) else date.fromisoformat(str(value)[:10]), int(count)))
-    return result
+    return [moment for (moment,) in _execute(stmt) if moment is not None]
+
+
+def daily_counts(
+    moments: Sequence[datetime],
+    tz: tzinfo,
+    *,
+    opens: datetime | None = None,
+    closes: datetime | None = None,
+    today: date | None = None,
+) -> list[tuple[date, int]]:
+    """Attempts per calendar day in the course zone, every day from the week's opening (or the first attempt)
+    to its deadline (or the last attempt), a day without attempts counted as 0: a gap is news, not noise.
+    Days after today are left out, so a running week's line ends today."""
+    counts: dict[date, int] = {}
+    for moment in moments:
+        day = localtime.course_date(moment, tz)
+        counts[day] = counts.get(day, 0) + 1
+    bounds = list(counts)
+    bounds += [localtime.course_date(m, tz) for m in (opens, closes) if m is not None]
+    if not bounds:
+        return []
+    first, last = min(bounds), max(bounds)
+    if today is not None:
+        last = min(last, today) if not counts else max(min(last, today), max(counts))
+    if last < first:  # the week opens after today
+        return []
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return [(day, counts.get(day, 0)) for day in days]
 
 
 # ---------------------------------------------------------------- item analysis
@@ -260,14 +283,21 @@ class ItemStats:
         return [(stats.MISTAKE_LABELS.get(m, m), n) for m, n in self.mistakes.items()]
 
 
-def _answer_text(question: Question, value: Any) -> str:
-    if question.is_choice and isinstance(value, list):
-        texts = {c.id: c.text for c in question.choices}
-        return "; ".join(f"{cid}: {texts.get(cid, '?')[:60]}" for cid in value) or "(nothing selected)"
-    try:
-        return format_answer(value)
-    except (TypeError, ValueError):
-        return str(value)
+def _pool_keys(served: ServedBank) -> dict[tuple[str, int], Any]:
+    """(question id, seed) -> the key, for the served version's pools (students keep a seed across versions
+    whose key did not change, so the served key is theirs)."""
+    rows = _execute(
+        select(PoolVariant.question_id, PoolVariant.seed, cast(PoolVariant.answer, Text)).where(
+            PoolVariant.bank_version_id == served.version.id
+        )
+    )
+    return {(qid, seed): json.loads(text) for qid, seed, text in rows if text is not None}
+
+
+def _rest_of_week(first: np.ndarray, points: Sequence[float]) -> np.ndarray:
+    """students x questions: each student's first-attempt marks on the week's other questions."""
+    marks = np.nan_to_num(first, nan=0.0) * np.asarray(points, dtype=np.float64)
+    return np.asarray(marks.sum(axis=1, keepdims=True) - marks)
 
 
 def item_analysis(served: ServedBank) -> list[ItemStats]:
@@ -314,6 +344,8 @@ def item_analysis(served: ServedBank) -> list[ItemStats]:
         solved[j] += bool(was_solved)
 
     discriminations = stats.discrimination(first, [q.points for q in questions])
+    rest = _rest_of_week(first, [q.points for q in questions])
+    uid_of = list(students)
     for j, item in enumerate(items):
         item.opened = int(opened[j])
         item.attempting = int(attempting[j])
@@ -325,16 +357,20 @@ def item_analysis(served: ServedBank) -> list[ItemStats]:
         item.solved_share = stats.share(int(solved[j]), item.opened)
 
     # the stored JSON text, parsed once per distinct answer rather than once per attempt
-    wrong: dict[str, tuple[list[Any], list[int], list[str | None], list[str]]] = {
-        q.id: ([], [], [], []) for q in questions
+    wrong: dict[str, tuple[list[Any], list[int], list[str | None], list[str], list[tuple[int, int, bool]]]] = {
+        q.id: ([], [], [], [], []) for q in questions
     }
     parsed_of: dict[str, Any] = {}
     wrong_rows = _execute(
-        select(Attempt.question_id, Attempt.user_id, cast(Attempt.parsed, Text), Attempt.mistake).where(
-            Attempt.week == served.week, Attempt.status.in_(WRONG_STATUSES)
+        select(
+            Attempt.question_id, Attempt.user_id, cast(Attempt.parsed, Text), Attempt.mistake, Attempt.seed,
+            Attempt.id, Attempt.counted,
+        ).where(
+            Attempt.week == served.week, Attempt.status.in_(WRONG_STATUSES),
+            Attempt.purpose != AttemptPurpose.REVIEW.value,  # review answers are practice, not item data
         )
     )
-    for qid, uid, parsed_text, mistake in wrong_rows:
+    for qid, uid, parsed_text, mistake, seed, attempt_id, counted in wrong_rows:
         bucket = wrong.get(qid)
         if bucket is None or parsed_text is None:
             continue
@@ -346,16 +382,28 @@ def item_analysis(served: ServedBank) -> list[ItemStats]:
         bucket[1].append(uid)
         bucket[2].append(mistake)
         bucket[3].append(parsed_text)
-    for item in items:
-        values, uids, mistakes, texts = wrong[item.question.id]
+        bucket[4].append((seed, attempt_id, bool(counted)))
+    keys = _pool_keys(served)
+    for j, item in enumerate(items):
+        values, uids, mistakes, texts, seeds = wrong[item.question.id]
         tolerance = item.question.tolerance
         groups = stats.group_answers(
             values, uids, mistakes, rtol=tolerance.rtol, atol=tolerance.atol, keys=texts, limit=TOP_GROUPS
         )
         item.mistakes = stats.mistake_students(uids, mistakes)
-        item.suspicion = stats.likely_wrong_key(groups, item.mistakes, item.attempting)
+        attempted = np.isfinite(first[:, j])
+        item.suspicion = stats.likely_wrong_key(
+            [
+                stats.WrongAnswer(u, sd, v, m, order, counted, keys.get((item.question.id, sd)))
+                for u, (sd, order, counted), v, m in zip(uids, seeds, values, mistakes, strict=True)
+            ],
+            {uid_of[i]: float(rest[i, j]) for i in np.flatnonzero(attempted).tolist()},
+            solved_first={uid_of[i] for i in np.flatnonzero(first[:, j] >= 1.0).tolist()},
+            rtol=tolerance.rtol,
+            atol=tolerance.atol,
+        )
         item.groups = [
-            ShownGroup(_answer_text(item.question, g.value), g.attempts, g.students, g.mistake_label)
+            ShownGroup(_answer_text(item.question, g.value, width=160), g.attempts, g.students, g.mistake_label)
             for g in groups
         ]
     return items
@@ -378,6 +426,78 @@ class AttemptRow:
     counted: bool
     mistake: str
     created_at: datetime | None
+    seed: int = 0
+    slot: int | None = None  # the variant's place in its pool (the preview's variant number - 1)
+
+
+@dataclass
+class VariantHistory:
+    """One set of numbers a student worked on, with every answer they gave to it."""
+
+    seed: int
+    slot: int | None
+    numbers: str
+    key: str
+    attempts: list[AttemptRow] = field(default_factory=list)
+
+
+@dataclass
+class QuestionHistory:
+    number: int  # Q1, Q2, ... as on the week page; 0 for a question the current bank no longer has
+    question_id: str
+    title: str
+    variants: list[VariantHistory] = field(default_factory=list)
+
+    @property
+    def attempts(self) -> int:
+        return sum(len(v.attempts) for v in self.variants)
+
+    @property
+    def solved(self) -> bool:
+        return any(a.status == "correct" and a.counted for v in self.variants for a in v.attempts)
+
+    @property
+    def best_credit(self) -> float:
+        return max((a.credit for v in self.variants for a in v.attempts), default=0.0)
+
+
+@dataclass
+class WeekHistory:
+    week: int
+    title: str
+    questions: list[QuestionHistory] = field(default_factory=list)
+
+    @property
+    def attempts(self) -> int:
+        return sum(q.attempts for q in self.questions)
+
+
+def choice_text(question: Question, ids: Sequence[str]) -> str:
+    """The options' own words (students saw them shuffled, so the author's letters mean nothing to them)."""
+    texts = {c.id: " ".join(c.text.split()) for c in question.choices}
+    return "; ".join(texts.get(cid, f"(option {cid} no longer exists)") for cid in ids) or "(nothing selected)"
+
+
+def short_text(text: str, width: int = 120) -> str:
+    """At most `width` characters, cut between words with an ellipsis, never inside one."""
+    return textwrap.shorten(text, width=width, placeholder=" …")
+
+
+def _answer_text(question: Question, value: Any, width: int | None = None) -> str:
+    if question.is_choice and isinstance(value, list):
+        text = choice_text(question, value)
+        return short_text(text, width) if width else text
+    try:
+        return format_answer(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _given_text(question: Question | None, raw: str) -> str:
+    """A choice answer as the options' words; anything else as typed."""
+    if question is not None and question.is_choice:
+        return choice_text(question, [part.strip() for part in raw.split(",") if part.strip()])
+    return raw
 
 
 def _numbers(question: Question | None, names: dict[str, Any] | None) -> str:
@@ -400,37 +520,70 @@ def student_attempts(user_id: int, served: Sequence[ServedBank]) -> list[Attempt
     attempts = _execute(
         select(
             Attempt.id, Attempt.week, Attempt.question_id, Attempt.variant_id, Attempt.raw_answer, Attempt.status,
-            Attempt.score, Attempt.credit, Attempt.counted, Attempt.mistake, Attempt.created_at,
+            Attempt.score, Attempt.credit, Attempt.counted, Attempt.mistake, Attempt.created_at, Attempt.seed,
         )
         .where(Attempt.user_id == user_id)
         .order_by(Attempt.created_at, Attempt.id)
     ).all()
     variant_ids = {a.variant_id for a in attempts}
-    shown: dict[int, tuple[str, str]] = {}
+    shown: dict[int, tuple[str, str, int | None]] = {}
     if variant_ids:
         # one row per variant (a student answers each several times), so each JSON is read once
         variants = _execute(
             select(
-                Variant.id, Variant.week, Variant.question_id, Variant.names, Variant.answer, PoolVariant.params
+                Variant.id, Variant.week, Variant.question_id, Variant.names, Variant.answer, PoolVariant.params,
+                PoolVariant.slot,
             )
             .outerjoin(PoolVariant, PoolVariant.id == Variant.pool_variant_id)
             .where(Variant.user_id == user_id, Variant.id.in_(variant_ids))
         )
-        for vid, week, qid, names, answer, params in variants:
+        for vid, week, qid, names, answer, params, slot in variants:
             question = questions.get((week, qid))
             key = _answer_text(question, answer) if question is not None else str(answer)
             # a pool variant's parameters; a variant from before pools keeps its own names
-            shown[vid] = (_numbers(question, params if params is not None else names), key)
+            shown[vid] = (_numbers(question, params if params is not None else names), key, slot)
     rows = []
     for r in attempts:
-        numbers, key = shown.get(r.variant_id, ("", ""))
+        numbers, key, slot = shown.get(r.variant_id, ("", "", None))
         rows.append(
             AttemptRow(
-                r.id, r.week, r.question_id, numbers, key, r.raw_answer, r.status, r.score, r.credit,
-                r.counted, stats.MISTAKE_LABELS.get(r.mistake or "", r.mistake or ""), r.created_at,
+                r.id, r.week, r.question_id, numbers, key, _given_text(questions.get((r.week, r.question_id)),
+                                                                        r.raw_answer),
+                r.status, r.score, r.credit, r.counted, stats.MISTAKE_LABELS.get(r.mistake or "", r.mistake or ""),
+                r.created_at, r.seed, slot,
             )
         )
     return rows
+
+
+def student_history(attempts: Sequence[AttemptRow], served: Sequence[ServedBank]) -> list[WeekHistory]:
+    """Attempts grouped by week, question (in the bank's order) and variant (in the order first worked on)."""
+    banks = {sb.week: sb for sb in served}
+    weeks: dict[int, WeekHistory] = {}
+    questions: dict[tuple[int, str], QuestionHistory] = {}
+    variants: dict[tuple[int, str, int], VariantHistory] = {}
+    for a in attempts:
+        week = weeks.get(a.week)
+        if week is None:
+            sb = banks.get(a.week)
+            week = weeks[a.week] = WeekHistory(a.week, sb.bank.title if sb else "(no longer published)")
+        question = questions.get((a.week, a.question_id))
+        if question is None:
+            sb = banks.get(a.week)
+            found = sb.bank.question(a.question_id) if sb else None
+            number = sb.bank.questions.index(found) + 1 if sb and found else 0
+            question = questions[(a.week, a.question_id)] = QuestionHistory(
+                number, a.question_id, found.title if found else ""
+            )
+            week.questions.append(question)
+        variant = variants.get((a.week, a.question_id, a.seed))
+        if variant is None:
+            variant = variants[(a.week, a.question_id, a.seed)] = VariantHistory(a.seed, a.slot, a.numbers, a.key)
+            question.variants.append(variant)
+        variant.attempts.append(a)
+    for week in weeks.values():
+        week.questions.sort(key=lambda q: (q.number or 10**6, q.question_id))
+    return [weeks[w] for w in sorted(weeks)]
 
 
 # ---------------------------------------------------------------- exports

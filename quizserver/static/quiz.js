@@ -9,7 +9,15 @@
     return;
   }
   var statusRegion = document.getElementById("quiz-status");
-  var OFFLINE = "Could not reach the server, so nothing was sent. Your answer is still in the box: try again.";
+  // The page's language (static/i18n.js): gettext("… {name} …", {name: value}); English when it is missing.
+  var i18n = window.quizI18n || {
+    gettext: function (text, values) {
+      return text.replace(/\{(\w+)\}/g, function (whole, name) { return values && name in values ? values[name] : whole; });
+    },
+    feedback: function (message) { return message; },
+  };
+  var gettext = i18n.gettext;
+  var OFFLINE = gettext("Could not reach the server, so nothing was sent. Your answer is still in the box: try again.");
 
   function squash(text) {
     return (text || "").replace(/\s+/g, " ").trim();
@@ -90,9 +98,9 @@
     } else {
       var note = item.querySelector(".result-note");
       if (kind === "reveal") {
-        parts.push("The worked solution is shown below the question.");
+        parts.push(gettext("The worked solution is shown below the question."));
       } else if (!note) {
-        parts.push("New numbers: the question has changed.");
+        parts.push(gettext("New numbers: the question has changed."));
       }
       if (note) {
         parts.push(squash(note.textContent));
@@ -111,7 +119,7 @@
       icon.setAttribute("aria-hidden", "true");
       icon.textContent = "⚠";
       var strong = document.createElement("strong");
-      strong.textContent = "Not sent. ";
+      strong.textContent = gettext("Not sent.") + " ";
       p.appendChild(icon);
       p.appendChild(strong);
       p.appendChild(document.createTextNode(text));
@@ -158,7 +166,7 @@
           return response.json().then(function (data) {
             done();
             if (!response.ok || !data.question_html) {
-              showProblem(item, data.error || "The server could not take this answer. Please reload the page.");
+              showProblem(item, data.error || gettext("The server could not take this answer. Please reload the page."));
               return;
             }
             var locator = focusLocator(item);
@@ -180,7 +188,7 @@
       )
       .catch(function () {
         done();
-        showProblem(item, "Something went wrong while showing the result. Please reload the page.");
+        showProblem(item, gettext("Something went wrong while showing the result. Please reload the page."));
       });
   }
 
@@ -197,171 +205,93 @@
   });
 
   // ------------------------------------------------------------------ matrix shape preview
-  // A lenient reading of what was typed, only to show its shape; the server remains the judge.
+  // What the grader will make of the text, read by answer-shape.js with the grader's own rules: the shape,
+  // whether it is the expected one, or why the answer cannot be read. The server remains the judge.
 
-  var DASHES = /[\u2212\u2010\u2011\u2012\u2013\u2014\ufe63\uff0d]/g;
-  var SPACES = /[\u00a0\u2009\u202f\u2007\u3000\t\r]/g;
   var MAX_PREVIEW_CELLS = 144;
-
-  function bracketsBalance(text) {
-    var depth = 0;
-    for (var i = 0; i < text.length; i += 1) {
-      var c = text.charAt(i);
-      if (c === "[" || c === "(") {
-        depth += 1;
-      } else if (c === "]" || c === ")") {
-        depth -= 1;
-        if (depth < 0) {
-          return false;
-        }
-      }
-    }
-    return depth === 0;
-  }
-
-  function splitTop(text, separators) {
-    var parts = [];
-    var depth = 0;
-    var start = 0;
-    for (var i = 0; i < text.length; i += 1) {
-      var c = text.charAt(i);
-      if (c === "[" || c === "(") {
-        depth += 1;
-      } else if (c === "]" || c === ")") {
-        depth -= 1;
-      } else if (depth === 0 && separators.indexOf(c) !== -1) {
-        parts.push(text.slice(start, i));
-        start = i + 1;
-      }
-    }
-    parts.push(text.slice(start));
-    return parts;
-  }
-
-  function nonBlank(part) {
-    return part.trim() !== "";
-  }
-
-  function wrapped(text) {
-    return text.charAt(0) === "[" && text.charAt(text.length - 1) === "]" && bracketsBalance(text.slice(1, -1));
-  }
-
-  function entriesOf(row) {
-    row = row.trim();
-    var parts = splitTop(row, ",").length > 1 ? splitTop(row, ",") : splitTop(row, " \n");
-    return parts.map(function (p) { return p.trim(); }).filter(nonBlank);
-  }
-
-  // {cells, rows, cols, vector} or {error}; null for an empty box.
-  function readMatrix(raw) {
-    var text = raw.replace(DASHES, "-").replace(SPACES, " ").trim();
-    if (!text) {
-      return null;
-    }
-    if (!bracketsBalance(text)) {
-      return { error: "The brackets do not match yet." };
-    }
-    var bracketed = wrapped(text);
-    var inner = bracketed ? text.slice(1, -1).trim() : text;
-    var nested = bracketed && inner.charAt(0) === "[";
-    var rows;
-    if (nested) {
-      var items = splitTop(inner, ",").filter(nonBlank);
-      if (items.length === 1) {
-        items = splitTop(inner, " \n").filter(nonBlank);
-      }
-      rows = items.map(function (item) {
-        item = item.trim();
-        return wrapped(item) ? item.slice(1, -1) : item;
-      });
-    } else {
-      rows = splitTop(inner, ";\n").filter(nonBlank);
-    }
-    var cells = rows.map(entriesOf).filter(function (r) { return r.length > 0; });
-    if (!cells.length) {
-      return { error: "The matrix is empty." };
-    }
-    for (var r = 1; r < cells.length; r += 1) {
-      if (cells[r].length !== cells[0].length) {
-        return { error: "Row " + (r + 1) + " has " + count(cells[r].length) + ", row 1 has " + cells[0].length + "." };
-      }
-    }
-    return { cells: cells, rows: cells.length, cols: cells[0].length, vector: !nested && cells.length === 1 };
-  }
-
-  function count(n) {
-    return n === 1 ? "1 entry" : n + " entries";
-  }
+  var shapes = window.QuizAnswerShape;
 
   function expectedShape(form) {
     var raw = (form && form.getAttribute("data-shape")) || "";
-    return raw ? raw.split("x").map(Number) : [];
+    return raw ? raw.split("x").map(Number) : null;
   }
 
-  function describe(m) {
-    if (m.vector) {
-      return "a vector of " + count(m.cols);
-    }
-    return m.rows + "×" + m.cols + " matrix";
-  }
-
-  function verdict(m, shape) {
-    if (shape.length === 1) {
-      var isVector = m.vector || m.rows === 1 || m.cols === 1;
-      return isVector && m.rows * m.cols === shape[0];
-    }
-    if (shape.length === 2) {
-      return (m.rows === shape[0] && m.cols === shape[1]) || (m.vector && shape[0] === 1 && m.cols === shape[1]);
-    }
-    return null;
-  }
-
-  function expectedText(shape) {
-    return shape.length === 1 ? "a vector of " + count(shape[0]) : shape[0] + "×" + shape[1];
+  function shown(x) {
+    return String(Number(x.toPrecision(4)));
   }
 
   function fillGrid(table, m) {
     var body = table.tBodies[0] || table.createTBody();
     body.replaceChildren();
-    if (!m || m.error || m.rows * m.cols > MAX_PREVIEW_CELLS) {
+    if (!m || m.error || m.shape.length === 0 || m.cells.length * m.cells[0].length > MAX_PREVIEW_CELLS) {
       table.hidden = true;
       return;
     }
     m.cells.forEach(function (row) {
       var tr = body.insertRow();
       row.forEach(function (entry) {
-        tr.insertCell().textContent = entry.length > 12 ? entry.slice(0, 11) + "…" : entry;
+        tr.insertCell().textContent = shown(entry);
       });
     });
     table.hidden = false;
   }
 
+  // A shape in words, as answer-shape.js says it in English, in the page's language.
+  function describe(shape) {
+    if (shape.length === 0) {
+      return gettext("a single number");
+    }
+    if (shape.length === 1) {
+      return shape[0] === 1 ? gettext("a vector of 1 entry") : gettext("a vector of {count} entries", { count: shape[0] });
+    }
+    return gettext("{rows}×{columns} matrix", { rows: shape[0], columns: shape[1] });
+  }
+
+  // [text, state] for the line under the box.
+  function previewText(m, shape) {
+    if (m.error) {
+      if (/^The answer is missing a closing/.test(m.error)) {
+        var lowered = m.error.charAt(0).toLowerCase() + m.error.slice(1);
+        return [gettext("⚠ The brackets do not match yet: {error}", { error: i18n.language === "en" ? lowered : i18n.feedback(m.error) }), "pending"];
+      }
+      return [gettext("⚠ Check would not read this yet: {error}", { error: i18n.feedback(m.error) }), "pending"];
+    }
+    var typed = describe(m.shape);
+    if (!shape) {
+      return [gettext("You typed {typed}.", { typed: typed }), ""];
+    }
+    var verdict = shapes.verdict(m.shape, shape);
+    if (verdict === "match") {
+      return [gettext("✔ You typed {typed}: the expected shape.", { typed: typed }), "match"];
+    }
+    var expected = shape.length === 2 ? shape[0] + "×" + shape[1] : describe(shape);
+    if (verdict === "size") {
+      return [gettext("⚠ You typed {typed}; the answer is {expected}. Check will say so without using an attempt.",
+        { typed: typed, expected: expected }), "mismatch"];
+    }
+    var transposed = shape.length === 2 && m.shape.length === 2 && m.shape[0] === shape[1] && m.shape[1] === shape[0];
+    if (transposed) {
+      return [gettext("⚠ You typed {typed}; the answer is {expected} (is it transposed?). As typed, Check counts it as a wrong attempt.",
+        { typed: typed, expected: expected }), "mismatch"];
+    }
+    return [gettext("⚠ You typed {typed}; the answer is {expected}. As typed, Check counts it as a wrong attempt.",
+      { typed: typed, expected: expected }), "mismatch"];
+  }
+
   function updatePreview(area) {
     var box = document.getElementById(area.getAttribute("data-preview"));
-    if (!box) {
+    if (!box || !shapes) {
       return;
     }
     var status = box.querySelector(".shape-status");
-    var m = readMatrix(area.value);
-    var shape = expectedShape(area.form);
+    var plain = area.form && area.form.getAttribute("data-expressions") === "off";
+    var m = area.value.trim() ? shapes.read(area.value, { expressions: !plain }) : null;
     var text = "";
     var state = "";
-    if (m && m.error) {
-      text = "⚠ Not a matrix yet: " + m.error;
-      state = "pending";
-    } else if (m) {
-      var ok = verdict(m, shape);
-      if (ok === true) {
-        text = "✔ You typed " + describe(m) + ": the expected shape.";
-        state = "match";
-      } else if (ok === false) {
-        var transposed = shape.length === 2 && m.rows === shape[1] && m.cols === shape[0];
-        text = "⚠ You typed " + describe(m) + "; the answer is " + expectedText(shape) +
-          (transposed ? " (is it transposed?)." : ".");
-        state = "mismatch";
-      } else {
-        text = "You typed " + describe(m) + ".";
-      }
+    if (m) {
+      var said = previewText(m, expectedShape(area.form));
+      text = said[0];
+      state = said[1];
     }
     box.hidden = !m;
     box.setAttribute("data-state", state);

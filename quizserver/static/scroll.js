@@ -10,17 +10,50 @@
   var LABELS = { "question-text": "Question text, scrolls sideways" };
   var pending = false;
 
+  var formulas = 0;
+
+  function wrap(math, tag, className) {
+    var box = document.createElement(tag);
+    box.className = className;
+    formulas += 1;
+    box.setAttribute("data-scroll-label", FORMULA.replace("{n}", String(formulas)));
+    math.parentElement.insertBefore(box, math);
+    box.appendChild(math);
+  }
+
+  // What a formula needs, not the box it got: the stylesheet caps a formula at its paragraph's width.
+  function inkWidth(math) {
+    var box = math.getBoundingClientRect();
+    var left = box.left;
+    var right = box.right;
+    math.querySelectorAll("*").forEach(function (part) {
+      var r = part.getBoundingClientRect();
+      if (r.width) {
+        left = Math.min(left, r.left);
+        right = Math.max(right, r.right);
+      }
+    });
+    return right - left;
+  }
+
   function wrapFormulas() {
-    document.querySelectorAll('math[display="block"]').forEach(function (math, index) {
+    document.querySelectorAll('math[display="block"]').forEach(function (math) {
       var parent = math.parentElement;
-      if (!parent || parent.classList.contains("scroll")) {
+      if (parent && !parent.classList.contains("scroll")) {
+        wrap(math, "div", "scroll math-scroll");
+      }
+    });
+    // An inline formula wider than its paragraph gets a line and a scroll box of its own, rather than making
+    // the whole question text or solution scroll (where a keyboard could not reach it and nothing shows it).
+    document.querySelectorAll('math:not([display="block"])').forEach(function (math) {
+      var parent = math.parentElement;
+      var text = math.closest("p, li, td, th, dd, label, section, div");
+      if (!parent || !text || parent.classList.contains("scroll") || math.closest(".scroll")) {
         return;
       }
-      var box = document.createElement("div");
-      box.className = "scroll math-scroll";
-      box.setAttribute("data-scroll-label", FORMULA.replace("{n}", String(index + 1)));
-      parent.insertBefore(box, math);
-      box.appendChild(math);
+      if (inkWidth(math) > text.clientWidth + 1) {
+        wrap(math, "span", "scroll math-scroll math-scroll-inline");
+      }
     });
   }
 

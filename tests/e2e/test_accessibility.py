@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from quizserver.banksync import sync_banks
 from quizserver.catalog import served_bank
 from quizserver.demo import DEMO_DOMAIN, create_demo_cohort
 from quizserver.extensions import db
 from quizserver.models import User
-from quizserver.services import sync_banks
 from tests.e2e.conftest import ARTIFACTS
 from tests.web.helpers import key_of, typed
 
@@ -134,16 +134,21 @@ def test_student_pages_pass_axe(scanner, site, login, cohort):
     question.get_by_role("button", name="Check").click()
     expect(page.locator("#q-scale-feedback")).to_contain_text("Not correct")
     for qid in ("scale", "outer"):
-        page.locator(f"#q-{qid}").get_by_role("button", name="Show solution").click()
+        page.locator(f"#q-{qid} summary", has_text="Show solution").click()
+        if qid == "scale":
+            scanner.scan("week page, the cost of a solution shown before it is paid")
+        page.locator(f"#q-{qid}").get_by_role("button", name="Yes, show the solution").click()
         expect(page.locator(f"#q-{qid} .solution")).to_be_visible()
     scanner.scan("week page, two solutions shown (in place)")
     scanner.scan("week page, two solutions shown (reloaded)", "/weeks/1")
     scanner.scan("closed week page", "/weeks/2")
     scanner.scan("week of wide formulas", "/weeks/3")
-    page.locator("#q-wide").get_by_role("button", name="Show solution").click()
+    page.locator("#q-wide summary", has_text="Show solution").click()
+    page.locator("#q-wide").get_by_role("button", name="Yes, show the solution").click()
     expect(page.locator("#q-wide .solution math")).to_be_visible()
     scanner.scan("week of wide formulas, solution shown")
     scanner.scan("progress", "/progress")
+    scanner.scan("answer syntax help", "/help/answers")
     scanner.scan("account", "/account/password")
     scanner.scan("error 403", "/staff/")
     failures = scanner.report("student")

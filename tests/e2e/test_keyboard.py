@@ -112,7 +112,11 @@ def test_a_student_answers_every_question_type_with_the_keyboard_only(make_page,
     expect(box).to_be_focused()
     expect(page.locator("#q-scale-feedback")).to_have_attribute("aria-live", "polite")
 
-    # Reveal its worked solution: Tab on to Show solution; the solution takes focus when shown.
+    # Reveal its worked solution: Tab on to Show solution, which first says what it costs (Enter opens it),
+    # then on to the confirming button; the solution takes focus when shown.
+    keys.tab_to(lambda f: f["question"] == "q-scale" and f["tag"] == "summary")
+    page.keyboard.press("Enter")
+    expect(page.locator("#q-scale-reveal-cost")).to_contain_text("stays at 0 of 1 point")
     keys.tab_to(lambda f: f["question"] == "q-scale" and f["form"].endswith("/reveal"))
     page.keyboard.press("Enter")
     solution = page.locator("#q-scale-solution")
@@ -173,7 +177,8 @@ def test_every_tab_stop_of_the_week_page_has_a_name(make_page, site, login):
     page.goto("/weeks/1")
     # Two solutions shown and some feedback, so those parts of the page are walked too.
     for question in ("scale", "relu"):
-        page.locator(f"#q-{question}").get_by_role("button", name="Show solution").click()
+        page.locator(f"#q-{question} summary", has_text="Show solution").click()  # it says the cost first
+        page.locator(f"#q-{question}").get_by_role("button", name="Yes, show the solution").click()
         expect(page.locator(f"#q-{question}-solution")).to_be_visible()
     page.reload()
     names = [page.locator(".solution").nth(i).get_attribute("aria-label") for i in range(2)]

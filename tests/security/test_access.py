@@ -30,6 +30,10 @@ ACCESS: dict[str, str] = {
     "quiz.answer": USER,
     "quiz.reveal_solution": USER,
     "quiz.new_numbers": USER,
+    "quiz.answer_help": PUBLIC,  # linked from every answer box; no course data
+    "quiz.review_page": USER,
+    "quiz.review_answer": USER,
+    "i18n.set_language": PUBLIC,  # the language switch: a cookie, and the account's setting when logged in
     "staff.gradebook": STAFF,
     "staff.gradebook_csv": STAFF,
     "staff.attempts_csv": STAFF,
@@ -37,8 +41,12 @@ ACCESS: dict[str, str] = {
     "staff.week_overview": STAFF,
     "staff.item_analysis": STAFF,
     "staff.student": STAFF,
+    "staff.admission_page": STAFF,
+    "staff.admission_csv": STAFF,
+    "media.figure": USER,  # an image a question shows, by content hash (quizserver/media)
     "instructor.banks": INSTRUCTOR,
     "instructor.preview_question": INSTRUCTOR,
+    "instructor.unpublish": INSTRUCTOR,
     "admin.users": INSTRUCTOR,
     "admin.user": INSTRUCTOR,
     "admin.change_role": INSTRUCTOR,
@@ -46,6 +54,19 @@ ACCESS: dict[str, str] = {
     "admin.reset_password": INSTRUCTOR,
     "admin.import_students": INSTRUCTOR,
     "admin.links_csv": INSTRUCTOR,
+    # LTI: the platform posts login and launch (checked by state, nonce and signature); a deep-link page checks
+    # that the launch is the signed-in user's own
+    "lti.static": PUBLIC,
+    "lti.login": PUBLIC,
+    "lti.launch": PUBLIC,
+    "lti.jwks": PUBLIC,
+    "lti.deep_link": PUBLIC,
+    "lti.deep_link_choose": PUBLIC,
+    "lti.grade_sync": STAFF,
+    "lti.grade_retry": INSTRUCTOR,
+    "lti.platform_list": INSTRUCTOR,
+    "lti.platform_remove": INSTRUCTOR,
+    "lti.role_notice": INSTRUCTOR,
 }
 
 
@@ -63,6 +84,12 @@ def url_values(cast: Cast) -> dict[str, object]:
         "email": cast.other.email,
         "token": "not-a-real-token",
         "filename": "style.css",
+        "name": "0" * 64 + ".svg",  # a figure's name: well formed, not stored (404 for whoever may ask)
+        "launch_id": "lti1p3-launch-none",
+        "platform_id": 1,
+        "notice_id": 1,
+        "decision": "dismiss",
+        "item_id": 1,
     }
 
 

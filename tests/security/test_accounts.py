@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from quizserver.accounts import PASSWORD_LINK_LIFETIME, issue_password_token, parse_roster, token_digest
 from quizserver.extensions import db
 from quizserver.models import Attempt, PasswordToken, User, utcnow
-from tests.conftest import PASSWORD, AuthActions, csrf_token
+from tests.conftest import PASSWORD, AuthActions
+from tests.csrf import csrf_in, csrf_token
 
 from .conftest import Cast, login_as
 
@@ -45,9 +46,9 @@ def user_by_email(app: Flask, email: str) -> User | None:
 def set_password_via_link(app: Flask, link_token: str, password: str = NEW_PASSWORD):
     client = app.test_client()
     page = client.get(f"/set-password/{link_token}")
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
-    assert page.status_code == 200 and match
-    data = {"csrf_token": match.group(1), "password": password, "confirm": password}
+    assert page.status_code == 200
+    data = {"csrf_token": csrf_in(page.get_data(as_text=True), "the set-password page"), "password": password,
+            "confirm": password}  # fmt: skip
     return client, client.post(f"/set-password/{link_token}", data=data)
 
 

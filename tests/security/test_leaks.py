@@ -28,7 +28,8 @@ PLANTED = {
     "bob@uni.example": {"scale": 5187.2963, "count": 907531, "outer": [[7301, 7412, 7523], [7634, 7745, 7856]]},
 }
 SOURCE_FRAGMENTS = ["answer = a * b + 0.5", "np.outer(u, v)", "solution: |", "randint: [2, 9]", "explanation: |"]
-STRUCTURE = ['class="solution"', "Worked solution", 'class="key"']
+# a solution block's markup and headings; the answer help page's "Worked solutions" section is not one
+STRUCTURE = ['class="solution"', "Worked solution<", "Worked solution to", 'class="key"']
 
 
 def plant_keys(app: Flask, user_id: int, keys: dict[str, Any]) -> None:
@@ -160,7 +161,7 @@ def test_an_upcoming_week_is_closed_to_students_on_the_server(make_app, tmp_path
     )
     (tmp_path / "week03-upcoming.yaml").write_text(upcoming)
     app = make_app()
-    from quizserver.services import sync_banks
+    from quizserver.banksync import sync_banks
 
     with app.app_context():
         assert sync_banks([tmp_path / "week03-upcoming.yaml"], variants=1).ok

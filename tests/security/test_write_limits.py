@@ -10,10 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from quizserver.banksync import sync_banks
 from quizserver.config import from_environment
 from quizserver.extensions import db
 from quizserver.models import Attempt
-from quizserver.services import sync_banks
 from tests.conftest import FIXTURES
 from tests.web.helpers import state_of
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -74,7 +74,51 @@ def test_line_chart_marks_every_day_given() -> None:
     assert [c.find(f"{SVG}title").text for c in circles] == ["2026-03-02: 4", "2026-03-03: 6", "2026-03-09: 18"]
     xs = [float(c.get("cx")) for c in circles]
     assert xs == sorted(xs) and xs[0] < xs[-1]
-    assert {"2026-03-02", "2026-03-09"} <= set(texts(root))
+    assert {"Mon 2 Mar", "Mon 9 Mar"} <= set(texts(root))
+
+
+def test_days_are_spaced_evenly_so_a_gap_of_zeros_is_visible() -> None:
+    points = [(date(2026, 3, 1) + timedelta(days=i), 0 if 3 <= i <= 20 else 5) for i in range(30)]
+    root = parse(charts.line_chart("l", points, "day", "attempts"))
+    circles = list(root.iter(f"{SVG}circle"))
+    assert len(circles) == 30
+    xs = [float(c.get("cx")) for c in circles]
+    steps = [b - a for a, b in zip(xs, xs[1:], strict=False)]
+    assert max(steps) - min(steps) < 0.2  # one day, one step (to the SVG's 0.1 px)
+    bottom = max(float(c.get("cy")) for c in circles)
+    assert [float(c.get("cy")) for c in circles[3:21]] == [bottom] * 18  # the empty weeks sit on the axis
+
+
+@pytest.mark.parametrize(
+    ("first", "days", "most_labels", "weekly"),
+    [
+        (date(2026, 3, 2), 1, 1, False),
+        (date(2026, 3, 2), 7, 7, False),
+        (date(2026, 3, 2), 14, 7, False),  # every 2nd day
+        (date(2026, 3, 4), 45, 8, True),  # weekly, on Mondays
+        (date(2026, 1, 1), 200, 8, True),
+    ],
+)
+def test_date_ticks_are_few_and_regular(first: date, days: int, most_labels: int, weekly: bool) -> None:
+    last = first + timedelta(days=days - 1)
+    ticks = charts.date_ticks(first, last)
+    assert 1 <= len(ticks) <= most_labels
+    assert all(first <= t <= last for t in ticks)
+    assert len({(b - a).days for a, b in zip(ticks, ticks[1:], strict=False)}) <= 1
+    if weekly:
+        assert {t.weekday() for t in ticks} == {0}
+
+
+def test_the_deadline_is_a_labelled_dashed_line_at_its_hour() -> None:
+    points = [(date(2026, 3, 1) + timedelta(days=i), 3) for i in range(10)]
+    marker = charts.Marker(date(2026, 3, 5), 0.5, "deadline 2026-03-05 12:00 CET")
+    root = parse(charts.line_chart("l", points, "day", "attempts", markers=[marker]))
+    lines = [line for line in root.iter(f"{SVG}line") if line.get("class") == "chart-marker"]
+    assert len(lines) == 1 and lines[0].get("stroke-dasharray")
+    assert "deadline 2026-03-05 12:00 CET" in texts(root)
+    circles = {c.find(f"{SVG}title").text: float(c.get("cx")) for c in root.iter(f"{SVG}circle")}
+    # each day's point sits at its noon, so a noon deadline crosses the point of its day
+    assert float(lines[0].get("x1")) == pytest.approx(circles["2026-03-05: 3"], abs=0.1)
 
 
 @pytest.mark.parametrize(("value", "expected"), [(0, 1), (1, 1), (7, 10), (11, 20), (240, 250), (5000, 5000)])

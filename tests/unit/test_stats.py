@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -122,18 +123,75 @@ def test_mistake_students_counts_distinct_students() -> None:
     assert counted == {"sign": 2, "transposed": 1}
 
 
+# A cohort of 40: student i has strength i (rest-of-week mark), so 0-10 are the weak 27 % and 29-39 the strong.
+COHORT = 40
+STRONG = range(29, 40)
+WEAK = range(0, 11)
+
+
+def answers(students: Any, mistake: str | None, value: Any = 7.0, seed: Any = 0, key: Any = None) -> list[Any]:
+    seeds = seed if callable(seed) else (lambda s: seed)
+    return [stats.WrongAnswer(s, seeds(s), value, mistake, order=s, key=key) for s in students]
+
+
 @pytest.mark.parametrize(
-    ("group_students", "mistakes", "attempting", "expected"),
+    ("wrong", "solved_first", "expected"),
     [
-        (5, {}, 10, ("the same wrong answer", 5)),
-        (1, {}, 10, None),
-        (1, {"sign": 4}, 10, ("a wrong answer that is the key sign flipped", 4)),
-        (2, {"rounding": 9}, 10, None),  # a rounding slip is no sign of a wrong key
-        (2, {}, 4, None),  # 2 of 4 agree, but fewer than 3 students are never enough
-        (0, {}, 0, None),
+        # a wrong key: the strong students compute the truth (the key's sign flipped), the weak ones do not
+        (answers(STRONG, "sign") + answers(WEAK[:2], "sign"), set(WEAK[2:]), "the key with its sign flipped"),
+        # an ordinary slip: the weak students make it, the strong get the key
+        (answers(WEAK, "sign") + answers(STRONG[:2], "sign"), set(STRONG[2:]), None),
+        # the same slip equally often among strong and weak, while most strong students hit the key: no evidence
+        (answers(range(0, 40, 3), "sign"), set(STRONG), None),
+        # an unrelated wrong formula: the strong students agree within each variant (seed = student % 3)
+        (answers(STRONG, None, seed=lambda s: s % 3)
+         + [stats.WrongAnswer(s, s % 3, 100.0 + s, None, order=s) for s in WEAK],  # each their own number
+         set(), "the same wrong answer as others with the same numbers"),
+        # a factor: only one and the same factor is agreement
+        (answers(STRONG, "factor", value=[2.0, 4.0], key=[1.0, 2.0]), set(), "the key times 2"),
+        # one slip as the first answer of most students, far more than hit the key: a wrong key even if the
+        # strong and weak give it alike
+        (answers(range(0, 40, 2), "transposed") + answers(range(1, 40, 4), "transposed"), {3, 7}, "the key transposed"),
+        # a rounding slip is no sign of a wrong key however common
+        (answers(range(COHORT), "rounding"), set(), None),
+        ([], set(), None),
     ],
 )
-def test_likely_wrong_key(group_students, mistakes, attempting, expected) -> None:
-    groups = [stats.AnswerGroup(7.0, group_students, group_students, None)] if group_students else []
-    found = stats.likely_wrong_key(groups, mistakes, attempting)
-    assert (found.reason, found.students) == expected if expected else found is None
+def test_likely_wrong_key(wrong: list[Any], solved_first: set[int], expected: str | None) -> None:
+    strength = {s: float(s) for s in range(COHORT)}
+    found = stats.likely_wrong_key(wrong, strength, solved_first=solved_first)
+    assert (found.reason if found else None) == expected
+
+
+def test_only_a_students_first_wrong_answer_counts() -> None:
+    """A wrong key keeps marking a weak student wrong, who then tries everything, the truth included."""
+    strength = {s: float(s) for s in range(COHORT)}
+    later = [stats.WrongAnswer(s, 0, 7.0, "sign", order=1000 + s) for s in range(COHORT)]
+    first = [stats.WrongAnswer(s, 0, float(s), None, order=s) for s in range(COHORT)]
+    assert stats.likely_wrong_key(first + later, strength) is None
+
+
+def test_too_few_students_never_flag() -> None:
+    strength = {s: float(s) for s in range(stats.WRONG_KEY_MIN_ATTEMPTING - 1)}
+    assert stats.likely_wrong_key(answers(strength, "sign"), strength) is None
+
+
+def test_a_flag_names_the_seeds_to_preview_most_students_first() -> None:
+    strength = {s: float(s) for s in range(COHORT)}
+    wrong = answers(STRONG, "sign", seed=lambda s: 5 if s < 36 else 9)
+    found = stats.likely_wrong_key(wrong, strength)
+    assert found is not None and found.seeds == (5, 9)
+    assert (found.strong, found.strong_group, found.weak, found.weak_group) == (11, 11, 0, 11)
+    assert found.p_value is not None and found.p_value < 1e-4
+
+
+@pytest.mark.parametrize(
+    ("hits_a", "size_a", "hits_b", "size_b", "expected"),
+    [
+        (3, 3, 0, 3, 1 / 20),  # all three hits in group a: 1 of C(6, 3) ways
+        (0, 3, 3, 3, 1.0),
+        (2, 4, 2, 4, 53 / 70),
+    ],
+)
+def test_fisher_greater_is_the_hypergeometric_tail(hits_a, size_a, hits_b, size_b, expected) -> None:
+    assert stats.fisher_greater(hits_a, size_a, hits_b, size_b) == pytest.approx(expected)

@@ -153,6 +153,8 @@ def test_every_staff_page_opens_for_staff(app: Flask, staff_client: FlaskClient,
         ("/staff/?sort=week-x&dir=sideways&q=%25_", 200),
         ("/staff/?sort=" + "w" * 500, 200),
         ("/staff/attempts.csv?week=abc", 200),
+        ("/staff/gradebook.csv?format=lotus-123", 400),
+        ("/staff/attempts.csv?format=%00", 400),
     ],
 )
 def test_bad_input_is_never_a_server_error(
@@ -178,12 +180,12 @@ def row_cells(html: str, email: str) -> list[str]:
 def test_gradebook_shows_week_percent_and_solved_over_attempted(
     staff_client: FlaskClient, cohort: dict[str, int]
 ) -> None:
-    html = staff_client.get("/staff/").get_data(as_text=True)
+    html = staff_client.get("/staff/?view=detailed").get_data(as_text=True)
     assert row_cells(html, "ada@uni.example")[0] == "67%<small>3/3</small>"
     assert row_cells(html, "ben@uni.example")[0] == "17%<small>1/2</small>"
     assert row_cells(html, "cem@uni.example")[0] == "33%<small>1/3</small>"
     assert row_cells(html, "dan@uni.example")[0] == "0%<small>0/3</small>"
-    assert row_cells(html, "ada@uni.example")[1] == "–"  # nothing done in week 2
+    assert "no work" in row_cells(html, "ada@uni.example")[1]  # nothing done in week 2
     assert "2026-03-02 10:14" in row_cells(html, "ada@uni.example")[-1]  # last activity
     # totals: mean over the 4 students, 4 started, only Ada solved every question? no: 5 questions, none did
     mean = sum(EXPECTED_PERCENT.values()) / 4
@@ -191,17 +193,57 @@ def test_gradebook_shows_week_percent_and_solved_over_attempted(
     for week in (1, 2):
         assert f'href="/staff/weeks/{week}"' in html and f'href="/staff/weeks/{week}/items"' in html
     for export in ("/staff/gradebook.csv", "/staff/attempts.csv", "/staff/grades-import.csv"):
-        assert f'href="{export}"' in html
+        assert f'href="{export}"' in html and f'href="{export}?format=excel-de"' in html
     assert f'href="/staff/students/{cohort["ada"]}"' in html
+
+
+@pytest.mark.parametrize(
+    ("email", "week_one", "band", "total"),
+    [
+        # total: points over both weeks (6 + the second bank's) -- Ada has 4 of them
+        ("ada@uni.example", "67%", "s3", "4.0/"),
+        ("ben@uni.example", "17%", "s0", "1.0/"),
+        ("dan@uni.example", "0%", "s0", "0.0/"),
+    ],
+)
+def test_compact_gradebook_cells_carry_the_number_a_colour_band_and_the_total(
+    staff_client: FlaskClient, cohort: dict[str, int], email: str, week_one: str, band: str, total: str
+) -> None:
+    html = staff_client.get("/staff/").get_data(as_text=True)
+    row = re.search(rf"<tr><th scope=\"row\"><a [^>]*title=\"{re.escape(email)}\".*?</tr>", html, re.S)
+    assert row, email
+    cells = re.findall(r"<td class=\"([^\"]*)\"(?: title=\"([^\"]*)\")?>(.*?)</td>", row.group(0))
+    css, title, text = cells[0]
+    assert text == week_one and css == f"score {band}"  # the number is always there, the colour only helps
+    assert "solved" in title
+    total_css, total_title, _ = cells[-2]
+    assert "total" in total_css and total_title.startswith(total)
+    assert "<small>" not in row.group(0)  # one line per student
+
+
+def test_gradebook_pages_through_many_students(app: Flask, staff_client: FlaskClient) -> None:
+    with app.app_context():
+        for n in range(120):
+            db.session.add(User(email=f"s{n:03d}@uni.example", name=f"Student {n:03d}", role="student"))
+        db.session.commit()
+    first = staff_client.get("/staff/").get_data(as_text=True)
+    assert "Students 1–100 of 120" in first and first.count('<tr><th scope="row"><a ') == 100
+    second = staff_client.get("/staff/?page=2").get_data(as_text=True)
+    assert "Students 101–120 of 120" in second and second.count('<tr><th scope="row"><a ') == 20
+    every = staff_client.get("/staff/?per=all").get_data(as_text=True)
+    assert every.count('<tr><th scope="row"><a ') == 120 and 'rel="next"' not in every
+    for odd in ("?page=0", "?page=99", "?page=x&per=7", "?per=-1"):
+        assert staff_client.get("/staff/" + odd).status_code == 200, odd
 
 
 def test_gradebook_sorts_and_filters(staff_client: FlaskClient, cohort: dict[str, int]) -> None:
     def order(query: str) -> list[str]:
         html = staff_client.get("/staff/" + query).get_data(as_text=True)
-        return re.findall(r"<small>(\w+)@uni\.example</small>", html)
+        return re.findall(r'title="(\w+)@uni\.example"', html)
 
     assert order("?sort=week-1&dir=desc") == ["ada", "cem", "ben", "dan"]
     assert order("?sort=week-1") == ["dan", "ben", "cem", "ada"]
+    assert order("?sort=total&dir=desc") == ["ada", "cem", "ben", "dan"]
     assert order("?sort=email&dir=desc") == ["dan", "cem", "ben", "ada"]
     assert order("?sort=last&dir=desc")[0] == "dan"  # the latest to work
     assert order("?q=BEN") == ["ben"]
@@ -222,13 +264,14 @@ def test_gradebook_escapes_names(app: Flask, staff_client: FlaskClient) -> None:
 
 def test_gradebook_csv_has_a_row_per_student_and_a_column_per_week(staff_client: FlaskClient, cohort) -> None:
     rows = read_csv(staff_client.get("/staff/gradebook.csv"))
-    assert list(rows[0]) == ["email", "name", "week 1 (%)", "week 2 (%)", "last activity (UTC)"]
+    assert list(rows[0]) == ["email", "name", "week 1 (%)", "week 2 (%)", "total (7 points)", "last activity (UTC)"]
     by_email = {r["email"]: r for r in rows}
     assert set(by_email) == {f"{n}@uni.example" for n in COHORT}
     for name, percent in EXPECTED_PERCENT.items():
         assert float(by_email[f"{name}@uni.example"]["week 1 (%)"]) == pytest.approx(percent, abs=0.005)
         assert by_email[f"{name}@uni.example"]["week 2 (%)"] == "0.00"
     assert by_email["ada@uni.example"]["last activity (UTC)"] == "2026-03-02T10:14:00+00:00"
+    assert by_email["ada@uni.example"]["total (7 points)"] == "4.00"
 
 
 def test_grade_import_csv_identifies_students_by_email(staff_client: FlaskClient, cohort) -> None:
@@ -245,7 +288,7 @@ def test_long_csv_has_one_row_per_attempt(app: Flask, staff_client: FlaskClient,
         total = db.session.scalar(db.select(db.func.count(Attempt.id)))
     assert len(rows) == total == 12
     assert list(rows[0]) == [
-        "attempt_id", "email", "week", "question", "seed", "submitted_at", "status", "score", "credit", "counted",
+        "attempt_id", "email", "week", "question", "seed", "submitted_at (UTC)", "status", "score", "credit", "counted",
         "mistake", "answer",
     ]
     ben = [r for r in rows if r["email"] == "ben@uni.example" and r["question"] == "outer"]
@@ -253,6 +296,57 @@ def test_long_csv_has_one_row_per_attempt(app: Flask, staff_client: FlaskClient,
     # a typed "=1+1" would run as a formula in a spreadsheet: it is defused
     assert {r["answer"] for r in rows if r["status"] == "correct"} == {"'=1+1"}
     assert read_csv(staff_client.get("/staff/attempts.csv?week=2")) == []
+
+
+@pytest.fixture
+def berlin_client(make_app: Callable[..., Flask], make_user: Callable[..., User]) -> FlaskClient:
+    """The hand-made cohort on a course whose time zone is Europe/Berlin."""
+    from quizserver.banksync import sync_banks
+
+    from ..conftest import FIXTURES, PASSWORD, csrf_token
+
+    app = make_app(TIMEZONE="Europe/Berlin")
+    with app.app_context():
+        sync_banks([FIXTURES / "banks", FIXTURES / "closed"], variants=6)
+        db.session.commit()
+    build_cohort(app)
+    with app.app_context():
+        from quizserver.accounts import create_user
+
+        create_user("tutor@uni.example", PASSWORD, role="staff", name="Tutor")
+        db.session.commit()
+    client = app.test_client()
+    token = csrf_token(client)
+    assert client.post("/login", data={"email": "tutor@uni.example", "password": PASSWORD, "csrf_token": token})
+    return client
+
+
+def test_exports_in_the_course_time_zone(berlin_client: FlaskClient) -> None:
+    rows = read_csv(berlin_client.get("/staff/gradebook.csv"))
+    ada = next(r for r in rows if r["email"] == "ada@uni.example")
+    assert ada["last activity (Europe/Berlin)"] == "2026-03-02T11:14:00+01:00"  # 10:14 UTC
+    attempts = read_csv(berlin_client.get("/staff/attempts.csv"))
+    assert all(r["submitted_at (Europe/Berlin)"].endswith("+01:00") for r in attempts)
+    html = berlin_client.get("/staff/").get_data(as_text=True)
+    assert "2026-03-02 11:14" in html and "Europe/Berlin" in html
+
+
+def test_german_excel_csv_has_bom_semicolons_and_decimal_commas(staff_client: FlaskClient, cohort) -> None:
+    response = staff_client.get("/staff/gradebook.csv?format=excel-de")
+    assert response.status_code == 200 and "gradebook-excel-de.csv" in response.headers["Content-Disposition"]
+    raw = response.get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark: Excel then reads umlauts right
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    ada = next(r for r in rows if r["email"] == "ada@uni.example")
+    assert ada["week 1 (%)"] == "66,67" and ada["total (7 points)"] == "4,00"
+    assert ada["last activity (UTC)"] == "2026-03-02 10:14:00"
+    plain = staff_client.get("/staff/gradebook.csv").get_data()
+    assert not plain.startswith(b"\xef\xbb\xbf") and b"66.67" in plain
+    long = staff_client.get("/staff/attempts.csv?format=excel-de").get_data().decode("utf-8-sig")
+    attempts = list(csv.DictReader(io.StringIO(long), delimiter=";"))
+    assert len(attempts) == 12 and {r["answer"] for r in attempts if r["status"] == "correct"} == {"'=1+1"}
+    imported = staff_client.get("/staff/grades-import.csv?format=excel-de").get_data().decode("utf-8-sig")
+    assert imported.splitlines()[0] == "Email address;Week 1;Week 2"
 
 
 # ---------------------------------------------------------------- week overview and item analysis
@@ -303,9 +397,11 @@ def test_item_analysis_groups_wrong_answers_and_flags_a_likely_wrong_key(staff_c
     assert '<span class="flag">' not in html
 
 
-def test_three_students_agreeing_on_one_wrong_answer_flag_the_key(
+def test_three_students_agreeing_on_one_wrong_answer_is_no_evidence_of_a_wrong_key(
     app: Flask, staff_client: FlaskClient, cohort
 ) -> None:
+    """A shared wrong answer alone is what common mistakes look like; a wrong key needs the strong students
+    (tests/web/test_wrong_key.py), and four students are too few to tell strong from weak."""
     with app.app_context():
         ada = db.session.get(User, cohort["ada"])
         variant = db.session.scalar(db.select(Variant).where(Variant.user_id == ada.id, Variant.question_id == "count"))
@@ -313,8 +409,8 @@ def test_three_students_agreeing_on_one_wrong_answer_flag_the_key(
                                seed=0, raw_answer="20", status="incorrect", counted=False, parsed=20, created_at=BASE))
         db.session.commit()
     html = staff_client.get("/staff/weeks/1/items").get_data(as_text=True)
-    assert "likely wrong key" in item_row(html, "count")[-1]
-    assert "Likely wrong key: 3 students gave the same wrong answer." in html
+    assert "likely wrong key" not in item_row(html, "count")[-1]
+    assert '<span class="flag">' not in html
 
 
 # ---------------------------------------------------------------- one student
@@ -323,10 +419,45 @@ def test_three_students_agreeing_on_one_wrong_answer_flag_the_key(
 def test_student_drill_down_lists_every_attempt_with_its_numbers(staff_client: FlaskClient, cohort) -> None:
     html = staff_client.get(f"/staff/students/{cohort['ben']}").get_data(as_text=True)
     assert "Ben Student" in html and "ben@uni.example" in html
-    assert "Every attempt (3), oldest first" in html
+    assert "Every attempt (3), by week and question" in html
     assert "1.0 / 6 (17%)" in html and "1 / 2 of 5" in html
     assert "<code>a = 3; b = 4</code>" in html  # scale's params, from the stored variant
     assert "incorrect (sign flipped)" in html
     assert "2026-03-03 10:05" in html  # the first attempt of the day, in UTC
+    # grouped by week, then question in the bank's order; every group folded until opened
+    assert re.findall(r"<details class=\"history-(\w+)\"(\s+open)?>", html) == [
+        ("week", ""), ("question", ""), ("question", "")
+    ]
+    assert re.findall(r"Q(\d) <code>(\w+)</code>", html) == [("1", "scale"), ("2", "outer")]
     rows = re.findall(r'<tr class="status-(\w+)">', html)
-    assert rows == ["incorrect", "incorrect", "correct"]
+    assert rows == ["correct", "incorrect", "incorrect"]
+    assert "preview this variant" not in html  # the preview is for instructors
+
+
+def test_drill_down_shows_choice_answers_as_their_words_and_links_instructors_to_the_seed(
+    app: Flask, client: FlaskClient, make_user: Callable[..., User], auth: AuthActions, cohort
+) -> None:
+    with app.app_context():
+        version_id = db.session.scalar(db.text("SELECT id FROM bank_versions WHERE week = 1 AND is_current"))
+        seed, slot = db.session.execute(db.text(
+            "SELECT seed, slot FROM pool_variants WHERE bank_version_id = :v AND question_id = 'convex' "
+            "ORDER BY slot DESC"), {"v": version_id}).first()
+        variant = Variant(user_id=cohort["dan"], week=1, question_id="convex", seed=seed, bank_version_id=version_id,
+                          names={}, answer=["a", "b"])
+        db.session.add(variant)
+        db.session.flush()
+        db.session.add(Attempt(user_id=cohort["dan"], week=1, question_id="convex", variant_id=variant.id,
+                               bank_hash="h", seed=seed, raw_answer="a,c", status="incorrect", score=0.0, credit=0.0,
+                               counted=True, parsed=["a", "c"], created_at=BASE))
+        db.session.commit()
+    instructor = make_user("instructor")
+    auth.login(instructor.email)
+    html = client.get(f"/staff/students/{cohort['dan']}").get_data(as_text=True)
+    assert "<code>Squared error; The 0-1 loss</code>" in html  # what was chosen, in the options' words
+    assert "Key: <span class=\"key-text\">Squared error; Absolute error</span>" in html  # whole, never cut
+    link = f'href="/instructor/preview/1/convex?seed={seed}"'
+    assert link in html
+    preview = client.get(f"/instructor/preview/1/convex?seed={seed}")
+    assert preview.status_code == 200 and f"{slot + 1}" in preview.get_data(as_text=True)
+    assert client.get("/instructor/preview/1/convex?seed=12345678901").status_code == 404
+    assert client.get("/instructor/preview/1/convex?seed=abc").status_code == 400
