@@ -386,6 +386,23 @@ class LtiDeployment(Model):
     platform: Mapped[LtiPlatform] = relationship(back_populates="deployments")
 
 
+class LtiRegistrationKey(Model):
+    """A one-time link for a platform's dynamic registration (`/lti/register?key=...`), made by an instructor.
+
+    Only the key's SHA-256 is kept. A registration claims it (`used_at`); a failed one gives it back.
+    """
+
+    __tablename__ = "lti_registration_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    platform_id: Mapped[int | None] = mapped_column(ForeignKey("lti_platforms.id", ondelete="SET NULL"))
+
+
 class LtiIdentity(Model):
     """The account a platform's user (issuer + subject) launches as."""
 

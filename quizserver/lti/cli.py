@@ -161,3 +161,21 @@ def sync_roster_command(context_id: str | None) -> None:
             continue
         db.session.commit()
         click.echo(f"{context.title or context.context_id}: {report.summary()}")
+
+
+@lti_cli.command("registration-url")
+@click.option("--base-url", required=True, help="The quiz server's public address, e.g. https://quiz.uni.example")
+@click.option("--hours", default=24, show_default=True, type=click.IntRange(1, 24 * 14), help="How long it works.")
+def registration_url_command(base_url: str, hours: int) -> None:
+    """Print a one-time link for a platform's dynamic registration (Moodle 4.x: Manage tools → Tool URL)."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from .registration import issue_registration_key, registration_url
+
+    key = issue_registration_key(lifetime=timedelta(hours=hours))
+    db.session.commit()
+    with current_app.test_request_context(base_url=base_url.rstrip("/")):
+        click.echo(registration_url(key))
+    click.echo(f"Works once, for {hours} hour(s). Paste it into the platform's Tool URL field.", err=True)

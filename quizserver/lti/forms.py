@@ -19,5 +19,10 @@ class PlatformForm(FlaskForm):
     send_grades = BooleanField(_l("Send week scores to this platform's gradebook (Moodle; not ILIAS)"), default=True)
 
 
+class PlatformSettingsForm(FlaskForm):
+    trust_emails = BooleanField(_l("Match existing accounts by email"))
+    send_grades = BooleanField(_l("Send week scores"))
+
+
 class ActionForm(FlaskForm):
     """A button that posts: its CSRF token is all it carries."""

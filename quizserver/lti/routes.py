@@ -22,13 +22,14 @@ from ..grading.messages import N_
 from ..models import LtiPlatform, LtiRoleNotice
 from ..security import instructor_required, staff_required
 from .blueprint import bp
-from .forms import ActionForm, PlatformForm
+from .forms import ActionForm, PlatformForm, PlatformSettingsForm
 from .grades import LINE_ITEM_TAG, drain, make_due, queue_view, resource_id, send_after_response
 from .identity import account_for_launch, find_identity, record_context
 from .keys import published_jwks
 from .launch import LAUNCH_ERRORS, LaunchRefused, StrictMessageLaunch, read_claims, refusal
 from .platforms import PlatformError, PlatformSpec, add_platform, moodle_urls, platforms, remove_platform, split_ids
 from .platforms import tool_urls as make_tool_urls
+from .registration import RegistrationRefused, frame_origin, issue_registration_key, register_platform, registration_url
 from .services import http_session
 from .storage import LAUNCH_DATA_LIFETIME, DatabaseCache, DatabaseLaunchStorage, OneTimeSessionService
 from .toolconf import DatabaseToolConf, find_platform
@@ -264,9 +265,72 @@ def platform_list() -> str | Response:
             message = _("Registered %(name)s (%(count)s new deployment(s)).", name=platform.name, count=len(new))
             flash(message, "success")
             return redirect(url_for("lti.platform_list"))
+    return _platforms_page(form)
+
+
+def _platforms_page(form: PlatformForm, registration_link: str | None = None) -> str:
     return render_template(
-        "lti/platforms.html", form=form, platforms=platforms(), urls=make_tool_urls(), action=ActionForm()
-    )
+        "lti/platforms.html", form=form, platforms=platforms(), urls=make_tool_urls(), action=ActionForm(),
+        registration_link=registration_link, settings_form=PlatformSettingsForm,
+    )  # fmt: skip
+
+
+@bp.post("/platforms/registration-link")
+@instructor_required
+def platform_registration_link() -> str:
+    """A one-time link for a platform's dynamic registration, shown once on the page (only its hash is kept)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    key = issue_registration_key(created_by_id=current_user.id)
+    db.session.commit()
+    return _platforms_page(PlatformForm(formdata=None), registration_url(key))
+
+
+@bp.post("/platforms/<int:platform_id>/settings")
+@instructor_required
+def platform_settings(platform_id: int) -> Response:
+    """Whether a platform's emails match existing accounts, and whether it gets week scores."""
+    form = PlatformSettingsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    platform = db.session.get(LtiPlatform, platform_id)
+    if platform is None:
+        abort(404)
+    platform.trust_emails, platform.send_grades = bool(form.trust_emails.data), bool(form.send_grades.data)
+    db.session.commit()
+    flash(_("Saved the settings of %(name)s.", name=platform.name), "success")
+    return redirect(url_for("lti.platform_list"))
+
+
+# ---------------------------------------------------------------- dynamic registration (opened by the platform)
+
+
+@bp.get("/register")
+def register() -> Response:
+    """The platform's administrator pasted the registration link; the platform opens it in a frame with
+    `openid_configuration` and `registration_token`. Public, but it acts only with an unused registration key."""
+    configuration_url = request.args.get("openid_configuration", "")
+    try:
+        platform = register_platform(
+            request.args.get("key", ""), configuration_url, request.args.get("registration_token", "")
+        )
+    except RegistrationRefused as refused:
+        log.info("LTI dynamic registration refused: %s", refused)
+        response = current_app.make_response(
+            (render_template("lti/registration_failed.html", refused=refused), refused.status)
+        )
+    else:
+        log.info("LTI dynamic registration: platform %s %s client %s", platform.id, platform.issuer, platform.client_id)
+        response = current_app.make_response(render_template("lti/registered.html", platform=platform))
+    # the platform shows this page in a frame: its origin (and only it) may frame it
+    from ..security import CONTENT_SECURITY_POLICY
+
+    origin = frame_origin(configuration_url)
+    if origin is not None:
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "frame-ancestors 'none'", f"frame-ancestors {origin}"
+        )
+    return response
 
 
 @bp.post("/platforms/<int:platform_id>/remove")

@@ -66,6 +66,11 @@ ACCESS: dict[str, str] = {
     "lti.grade_retry": INSTRUCTOR,
     "lti.platform_list": INSTRUCTOR,
     "lti.platform_remove": INSTRUCTOR,
+    "lti.platform_settings": INSTRUCTOR,
+    "lti.platform_registration_link": INSTRUCTOR,
+    # dynamic registration: opened by the platform's administrator, who has no account here; it acts only with an
+    # unused one-time key an instructor made (`flask lti registration-url` or the LMS platforms page)
+    "lti.register": PUBLIC,
     "lti.role_notice": INSTRUCTOR,
 }
 

@@ -240,7 +240,7 @@ OTHERS_ROWS_BY_ENDPOINT = {
 }
 OTHERS_ROWS_BY_INSTRUCTOR = {"users", "password_tokens", "login_sessions"}
 OWN_USER_COLUMNS = {"password_hash", "session_version"}
-LTI_REGISTRATION = {"lti_platforms", "lti_deployments", "lti_tool_keys"}
+LTI_REGISTRATION = {"lti_platforms", "lti_deployments", "lti_tool_keys", "lti_registration_keys"}
 
 
 def forbidden(
