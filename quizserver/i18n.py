@@ -11,6 +11,7 @@ the grader's stored feedback is translated when it is shown (quizserver/grading/
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -21,14 +22,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel import Locale
 from babel.dates import format_date, format_timedelta
 from babel.dates import format_datetime as babel_format_datetime
 from babel.messages.extract import extract as extract_messages
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
-from flask_babel import Babel, force_locale, get_locale, gettext
+from flask_babel import Babel, force_locale, get_locale, get_translations, gettext
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 from sqlalchemy import update
 from werkzeug.wrappers import Response
 
@@ -99,7 +104,13 @@ def select_locale() -> str:
 
 def current_language() -> str:
     """The language of this request's pages ('en' or 'de')."""
-    return supported(str(get_locale() or DEFAULT_LANGUAGE)) or DEFAULT_LANGUAGE
+    return _language_of(get_locale())
+
+
+@functools.cache  # keyed by the locales select_locale returns: one entry per interface language
+def _language_of(locale: Locale | None) -> str:
+    """A page asks for its language once per number it shows: the locale is named once per language."""
+    return supported(str(locale or DEFAULT_LANGUAGE)) or DEFAULT_LANGUAGE
 
 
 # ---------------------------------------------------------------- catalogs
@@ -393,11 +404,43 @@ def browser_catalog() -> dict[str, Any]:
     return {"strings": {m: gettext(m) for m in messages}, "feedback": feedback_catalog(gettext)}
 
 
+def page_translations() -> dict[str, Any]:
+    """`_`, `gettext` and `ngettext` for one rendering, bound to the reader's catalog.
+
+    Flask-Babel's template functions look the catalog up again for every string, through three lookups of
+    the request's context; a page shows dozens of strings, so a rendering looks it up once (a context
+    processor runs once per render_template). They behave as Jinja's "newstyle" gettext that Flask-Babel
+    installs: the translation is escaped as markup and %-formatted with the keyword arguments, escaped.
+    Templates imported without context (macros) keep Flask-Babel's own functions, which say the same."""
+    catalog = get_translations()
+
+    @pass_eval_context
+    def page_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+        text = _translated(catalog.ugettext(string), eval_ctx)
+        if not variables and "%" not in text:  # a plain label ("Check"): nothing to format
+            return text
+        return text % variables
+
+    @pass_eval_context
+    def page_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        return _translated(catalog.ungettext(singular, plural, num), eval_ctx) % variables
+
+    return {"_": page_gettext, "gettext": page_gettext, "ngettext": page_ngettext}
+
+
+def _translated(text: str, eval_ctx: EvalContext) -> str:
+    """A catalog's words are the project's own markup (translations/*.po), as Jinja's gettext treats them; the
+    values formatted into them are escaped by Markup's `%`."""
+    return Markup(text) if eval_ctx.autoescape else text  # nosec B704: the catalog is ours, not user input
+
+
 def _template_globals() -> dict[str, Any]:
     return {
         "current_language": current_language(),
         "interface_languages": LANGUAGES,
         "browser_catalog": browser_catalog,
+        **page_translations(),
     }
 
 

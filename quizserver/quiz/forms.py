@@ -40,7 +40,8 @@ class AnswerForm(FlaskForm):
 
     answer = StringField(_l("Your answer"), validators=[Length(max=MAX_ANSWER_LENGTH)])
     choice = PositionsField(_l("Your choice"), default=(), validators=[_joined_at_most(MAX_CHOICE_LENGTH)])
-    token = HiddenField()
+    # Never shown; a label given spares WTForms translating a default one, which reads its catalog from disk.
+    token = HiddenField(label="")
 
 
 class ActionForm(FlaskForm):
