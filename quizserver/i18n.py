@@ -31,8 +31,9 @@ from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
 from flask_babel import Babel, force_locale, get_locale, get_translations, gettext
 from flask_login import current_user
-from jinja2 import pass_eval_context
+from jinja2 import pass_context, pass_eval_context
 from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from markupsafe import Markup
 from sqlalchemy import update
 from werkzeug.wrappers import Response
@@ -266,10 +267,10 @@ def role_name(role: str | None) -> str:
     return gettext(name) if name else str(role or "")
 
 
-def localized_number(value: Any) -> str:
+def localized_number(value: Any, language: str | None = None) -> str:
     """A number as shown ('0.5' / '0,5'): the decimal point becomes the reader's decimal sign."""
     text = "" if value is None else str(value)
-    if not writes_decimal_comma(current_language()) or not re.fullmatch(r"-?\d+(\.\d+)?", text):
+    if not writes_decimal_comma(language or current_language()) or not re.fullmatch(r"-?\d+(\.\d+)?", text):
         return text
     return text.replace(".", ",")
 
@@ -435,6 +436,12 @@ def _translated(text: str, eval_ctx: EvalContext) -> str:
     return Markup(text) if eval_ctx.autoescape else text  # nosec B704: the catalog is ours, not user input
 
 
+@pass_context
+def _number_filter(context: Context, value: Any) -> str:
+    """`|num`: the page's language is in its context (`current_language`), named once per rendering."""
+    return localized_number(value, context.get("current_language"))
+
+
 def _template_globals() -> dict[str, Any]:
     return {
         "current_language": current_language(),
@@ -472,7 +479,7 @@ def install(app: Flask) -> None:
     if "localdate" in filters:
         filters["localdate"] = _localized_date(filters["localdate"])
     filters["day"] = localized_day
-    filters["num"] = localized_number
+    filters["num"] = _number_filter
     filters["feedback"] = localized_feedback
     filters["account_message"] = localized_account_message
     filters["phrase"] = localized_phrase
