@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from quizserver.extensions import db
 from quizserver.lti.registration import TOOL_CONFIGURATION, issue_registration_key
 from quizserver.models import LtiPlatform, LtiRegistrationKey, User, utcnow
-from tests.e2e.live import LiveServer, browser_missing, chromium
 from tests.lti.platform import LINEITEM_SCOPE, NRPS_SCOPE, SCORE_SCOPE
 
 TOKEN = "registration-token-1"
@@ -240,24 +239,6 @@ def test_moodle_registers_the_tool_and_the_platform_is_stored(
     again = page(app.test_client(), register_url(key, lms.configuration_url, "another-token"))
     assert again[0] == 403 and "already used" in again[1]
     assert lms.fetched == 1 and len(stored_platforms(app)) == 1
-
-
-@pytest.mark.e2e
-def test_in_chromium_the_page_shows_in_the_platforms_frame_and_closes_it(
-    tool: LiveServer, lms: RegistrationPlatform, new_key: Callable[..., str]
-) -> None:
-    """Framed by the platform despite the tool's `frame-ancestors 'none'` elsewhere; its script sends the close."""
-    if reason := browser_missing():
-        pytest.skip(reason)
-    src = tool.url + register_url(new_key(), lms.configuration_url)
-    with chromium() as browser:
-        page = browser.new_page()
-        page.goto(f"{lms.url}/dialog?" + urlencode({"src": src}))
-        page.wait_for_function("document.title === 'closed'")
-        frame = page.frame_locator("iframe")
-        assert "dyn-client-1" in frame.locator("main").inner_text()
-    (platform,) = stored_platforms(tool.app)
-    assert platform.client_id == "dyn-client-1"
 
 
 def test_the_command_line_prints_a_link_that_registers(app: Flask, lms: RegistrationPlatform) -> None:
