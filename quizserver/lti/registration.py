@@ -22,7 +22,7 @@ import requests
 from flask import current_app, request, url_for
 from pylti1p3.dynamic_registration import DynamicRegistration
 from pylti1p3.exception import LtiException, LtiServiceException
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 
 from ..extensions import db
 from ..grading.messages import N_
@@ -73,9 +73,16 @@ def _digest(key: str) -> str:
 
 def issue_registration_key(*, created_by_id: int | None = None, lifetime: timedelta = LINK_LIFETIME,
                            now: datetime | None = None) -> str:  # fmt: skip
-    """A new single-use key; only its digest is stored, so the link is shown once."""
+    """A new single-use key; only its digest is stored, so the link is shown once.
+
+    Links that expired unused are deleted then: they can do nothing. Used ones stay, naming their platform."""
     key = secrets.token_urlsafe(32)
     created = now or utcnow()
+    db.session.execute(
+        delete(LtiRegistrationKey)
+        .where(LtiRegistrationKey.used_at.is_(None), LtiRegistrationKey.expires_at < created)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
     db.session.add(LtiRegistrationKey(
         key_hash=_digest(key), created_at=created, expires_at=created + lifetime, created_by_id=created_by_id,
     ))  # fmt: skip

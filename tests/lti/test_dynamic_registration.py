@@ -213,6 +213,7 @@ def test_moodle_registers_the_tool_and_the_platform_is_stored(
     assert status == 200, text
     assert "registration_done.js" in text and "dyn-client-1" in text
     assert f"frame-ancestors {lms.url}" in headers["Content-Security-Policy"]  # Moodle shows it in a frame
+    assert "X-Frame-Options" not in headers  # DENY would forbid the frame in browsers that read only this header
 
     (posted,) = lms.posted
     assert posted["client_name"] == app.config["QUIZ"]["COURSE_TITLE"]
@@ -342,7 +343,7 @@ def test_an_unusable_configuration_or_answer_stores_nothing(
 def test_the_configuration_must_come_over_https(app: Flask, new_key: Callable[..., str]) -> None:
     status, text, headers = page(app.test_client(), register_url(new_key(), "http://moodle.uni.example/config"))
     assert status == 400 and "must be reached over HTTPS" in text
-    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"] and headers["X-Frame-Options"] == "DENY"
     assert key_row(app).used_at is None
 
 
@@ -371,6 +372,19 @@ def test_a_missing_unknown_expired_or_used_key_does_nothing(
     got = page(app.test_client(), register_url(key, lms.configuration_url, lms.token))
     assert got[0] == status and says in got[1]
     assert lms.fetched == fetched and nothing_stored(app)  # a stranger's request never reaches the platform
+
+
+def test_a_new_link_deletes_the_links_that_expired_unused(
+    app: Flask, lms: RegistrationPlatform, new_key: Callable[..., str]
+) -> None:
+    used = new_key()
+    assert page(app.test_client(), register_url(used, lms.configuration_url))[0] == 200
+    new_key(lifetime=timedelta(hours=1), created=timedelta(hours=2))  # expired an hour ago, never used
+    new_key()
+    with app.app_context():
+        rows = list(db.session.scalars(select(LtiRegistrationKey).order_by(LtiRegistrationKey.id)))
+        assert [(row.used_at is not None, row.platform_id is not None) for row in rows] == [
+            (True, True), (False, False)]  # the used link stays, naming its platform; the expired one is gone
 
 
 def test_a_link_opened_without_the_platforms_parameters_keeps_its_key(

@@ -38,7 +38,7 @@ def test_every_response_carries_the_security_headers(app: Flask, cast: Cast, url
     assert script is not None and "'unsafe-inline'" not in script and "'unsafe-eval'" not in script
     assert "'unsafe-inline'" not in policy.get("style-src", [])
     assert policy["frame-ancestors"] == ["'none'"] and policy["object-src"] == ["'none'"]
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] in ("same-origin", "no-referrer", "strict-origin-when-cross-origin")
 
 
