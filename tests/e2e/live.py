@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -74,16 +74,15 @@ def add_user(app: Flask, email: str, role: str = "student", name: str = "") -> i
         return user.id
 
 
-class LiveServer:
-    """The app served by werkzeug in a background thread on 127.0.0.1 and a free port."""
+class ServedInThread:
+    """A server bound to 127.0.0.1 (werkzeug's, or http.server's) serving in a background thread while in `with`."""
 
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="live-server", daemon=True)
+    def __init__(self, server: Any, name: str) -> None:
+        self._server = server
+        self.url = f"http://127.0.0.1:{server.server_port}"
+        self._thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
 
-    def __enter__(self) -> LiveServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -91,6 +90,14 @@ class LiveServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+class LiveServer(ServedInThread):
+    """The app served by werkzeug in a background thread on 127.0.0.1 and a free port."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        super().__init__(make_server("127.0.0.1", 0, app, threaded=True), "live-server")
 
 
 def launch_chromium(playwright: Any) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,13 +19,14 @@ from sqlalchemy import func, select
 from quizserver.extensions import db
 from quizserver.lti.registration import TOOL_CONFIGURATION, issue_registration_key
 from quizserver.models import LtiPlatform, LtiRegistrationKey, User, utcnow
+from tests.e2e.live import ServedInThread
 from tests.lti.platform import LINEITEM_SCOPE, NRPS_SCOPE, SCORE_SCOPE
 
 TOKEN = "registration-token-1"
 DEEP_LINKING = "LtiDeepLinkingRequest"
 
 
-class RegistrationPlatform:
+class RegistrationPlatform(ServedInThread):
     """An LTI platform's two registration endpoints, served by http.server in a thread.
 
     `GET /openid-configuration` answers `configuration()` (or `raw_configuration` as it is); `POST /register`
@@ -71,18 +71,7 @@ class RegistrationPlatform:
                 status, answer = platform.register(self.headers.get("Authorization", ""), self.rfile.read(length))
                 self.reply(status, json.dumps(answer).encode())
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="registration-platform", daemon=True)
-
-    def __enter__(self) -> RegistrationPlatform:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(ThreadingHTTPServer(("127.0.0.1", 0), Handler), "registration-platform")
 
     @property
     def configuration_url(self) -> str:
