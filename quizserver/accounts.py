@@ -7,7 +7,7 @@ import io
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from email_validator import EmailNotValidError, validate_email
@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, t
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
+from .localtime import as_utc
 from .models import Account, LoginSession, PasswordToken, Role, User, utcnow
 
 MIN_PASSWORD_LENGTH = 10
@@ -188,8 +189,6 @@ def _new_token(user: User, now: datetime) -> str:
     return token
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def valid_password_token(token: str, *, now: datetime | None = None) -> PasswordToken | None:
@@ -197,7 +196,7 @@ def valid_password_token(token: str, *, now: datetime | None = None) -> Password
     if not token or len(token) > 200:
         return None
     row = db.session.scalar(select(PasswordToken).where(PasswordToken.token_hash == token_digest(token)))
-    if row is None or row.used_at is not None or _aware(row.expires_at) <= (now or utcnow()) or not row.user.active:
+    if row is None or row.used_at is not None or as_utc(row.expires_at) <= (now or utcnow()) or not row.user.active:
         return None
     return row
 

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, select, text
 
 from .bank import Bank, load_bank
 from .extensions import db
+from .localtime import as_utc
 from .models import BankVersion
 
 # Keyed by content hash, so a cached Bank can never be stale: a new version has a new key.
@@ -51,16 +52,14 @@ class ServedBank:
 
 
 def week_status(opens: datetime | None, closes: datetime | None, now: datetime | None = None) -> WeekStatus:
-    now = _aware(now) if now else datetime.now(UTC)  # SQLite gives stored times back without their zone
-    if opens is not None and now < _aware(opens):
+    now = as_utc(now) if now else datetime.now(UTC)  # SQLite gives stored times back without their zone
+    if opens is not None and now < as_utc(opens):
         return WeekStatus.UPCOMING
-    if closes is not None and now >= _aware(closes):
+    if closes is not None and now >= as_utc(closes):
         return WeekStatus.CLOSED
     return WeekStatus.OPEN
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_version(version: VersionRef) -> Bank:

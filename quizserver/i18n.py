@@ -45,6 +45,7 @@ from .extensions import db, login_manager
 from .grading.locale_numbers import comma_hint_applies, writes_decimal_comma
 from .grading.messages import N_, translate_feedback, translate_hint, translate_precision
 from .grading.messages import browser_catalog as feedback_catalog
+from .localtime import as_utc, course_timezone
 from .phrases import translate_phrase
 
 log = logging.getLogger(__name__)
@@ -343,7 +344,7 @@ def _localized_datetime(original: Callable[..., str]) -> Callable[..., str]:
         default = _DATETIME_PATTERNS.get(language, "yyyy-MM-dd HH:mm")
         pattern = default if fmt is None else _german_days(cldr_pattern(fmt))
         pattern += " z" if zone else ""
-        return babel_format_datetime(_aware(dt), pattern, tzinfo=tz, locale=language)
+        return babel_format_datetime(as_utc(dt), pattern, tzinfo=tz, locale=language)
 
     return localtime_filter
 
@@ -355,7 +356,7 @@ def _localized_date(original: Callable[[datetime | None], str]) -> Callable[[dat
         language = current_language()
         if dt is None or language == DEFAULT_LANGUAGE:
             return original(dt)
-        day = _aware(dt).astimezone(_course_zone()).date()
+        day = as_utc(dt).astimezone(_course_zone()).date()
         return format_date(day, _DATE_PATTERNS.get(language, "yyyy-MM-dd"), locale=language)
 
     return localdate_filter
@@ -368,7 +369,7 @@ def _localized_fromnow(original: Callable[[datetime | None], str]) -> Callable[[
         language = current_language()
         if dt is None or language == DEFAULT_LANGUAGE:
             return original(dt)
-        delta = _aware(dt) - datetime.now(UTC)
+        delta = as_utc(dt) - datetime.now(UTC)
         if abs(delta.total_seconds()) < 60:
             return gettext("in less than a minute") if delta.total_seconds() >= 0 else gettext("just now")
         return format_timedelta(delta, add_direction=True, locale=language, threshold=1.0)
@@ -376,13 +377,7 @@ def _localized_fromnow(original: Callable[[datetime | None], str]) -> Callable[[
     return fromnow_filter
 
 
-def _aware(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
-
-
 def _course_zone() -> Any:
-    from .localtime import course_timezone
-
     return course_timezone(current_app.config)
 
 

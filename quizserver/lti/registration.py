@@ -26,6 +26,7 @@ from sqlalchemy import CursorResult, delete, select, update
 
 from ..extensions import db
 from ..grading.messages import N_
+from ..localtime import as_utc
 from ..models import LtiPlatform, LtiRegistrationKey, utcnow
 from .platforms import PlatformError, PlatformSpec, add_platform
 from .services import http_session
@@ -99,19 +100,16 @@ def check_registration_key(key: str, now: datetime | None = None) -> LtiRegistra
     if not key:
         raise _refused(400, N_("This registration link is incomplete"), N_(
             "The link lacks its key. Paste the whole registration link into the platform's Tool URL field."))
-    row = db.session.scalar(select(LtiRegistrationKey).where(LtiRegistrationKey.key_hash == _digest(key)))
-    if row is None or len(key) > MAX_KEY_LENGTH:
+    row = None if len(key) > MAX_KEY_LENGTH else db.session.scalar(
+        select(LtiRegistrationKey).where(LtiRegistrationKey.key_hash == _digest(key))
+    )
+    if row is None:
         raise _refused(403, N_("This registration link is not valid"), _NEW_LINK)
     if row.used_at is not None:
         raise _refused(403, N_("This registration link was already used"), _NEW_LINK)
-    if _aware(row.expires_at) <= (now or utcnow()):
+    if as_utc(row.expires_at) <= (now or utcnow()):
         raise _refused(403, N_("This registration link has expired"), _NEW_LINK)
     return row
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes (stored in UTC)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def claim_registration_key(row_id: int, now: datetime | None = None) -> None:

@@ -20,7 +20,7 @@ from ..catalog import served_bank, served_banks
 from ..extensions import csrf, db
 from ..grading.messages import N_
 from ..models import LtiPlatform, LtiRoleNotice
-from ..security import instructor_required, staff_required
+from ..security import content_security_policy, instructor_required, staff_required
 from .blueprint import bp
 from .forms import ActionForm, PlatformForm, PlatformSettingsForm
 from .grades import LINE_ITEM_TAG, drain, make_due, queue_view, resource_id, send_after_response
@@ -225,11 +225,8 @@ def deep_link_choose(launch_id: str) -> Response | str:
         render_template("lti/deep_link_return.html", return_url=return_url, token=token, served=served)
     )
     # the form goes to the platform: this page alone may post there
-    from ..security import CONTENT_SECURITY_POLICY
-
-    origin = f"{parts.scheme}://{parts.netloc}"
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-        "form-action 'self'", f"form-action 'self' {origin}"
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        form_action=f"'self' {parts.scheme}://{parts.netloc}"
     )
     return response
 
@@ -323,13 +320,9 @@ def register() -> Response:
         log.info("LTI dynamic registration: platform %s %s client %s", platform.id, platform.issuer, platform.client_id)
         response = current_app.make_response(render_template("lti/registered.html", platform=platform))
     # the platform shows this page in a frame: its origin (and only it) may frame it
-    from ..security import CONTENT_SECURITY_POLICY
-
     origin = frame_origin(configuration_url)
     if origin is not None:
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-            "frame-ancestors 'none'", f"frame-ancestors {origin}"
-        )
+        response.headers["Content-Security-Policy"] = content_security_policy(frame_ancestors=origin)
     return response
 
 

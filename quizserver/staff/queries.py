@@ -37,9 +37,7 @@ def as_utc(moment: datetime | None) -> datetime | None: ...
 
 def as_utc(moment: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes (stored as UTC), PostgreSQL aware ones."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return None if moment is None else localtime.as_utc(moment)
 
 
 # ---------------------------------------------------------------- gradebook
