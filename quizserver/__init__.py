@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from . import i18n, localtime, postgres, sandbox, sqlite
 from .accounts import LOGIN_SESSION_LIFETIME
 from .config import PROJECT_ROOT, from_environment, resolve_secret_key, sqlite_url
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .throttle import seconds_to_wait
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -53,7 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_DURATION=LOGIN_SESSION_LIFETIME,
         WTF_CSRF_TIME_LIMIT=None,  # a quiz page may stay open for hours before an answer is sent
         RATELIMIT_STORAGE_URI=settings["RATELIMIT_STORAGE_URI"],
-        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_HEADERS_ENABLED=False,  # a refusal says Retry-After itself (throttle.seconds_to_wait)
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     app.config.update(extra)
@@ -127,20 +127,16 @@ def _error_page(error: Any) -> tuple[str, int] | tuple[str, int, dict[str, str]]
 
 def _too_many_requests(error: TooManyRequests) -> tuple[str, int, dict[str, str]]:
     """How long to wait, in words: never the raw limit ("10 per 5 minute") Flask-Limiter describes itself with."""
-    headers: dict[str, str] = {}
     if isinstance(error, RateLimitExceeded):
         description = gettext("Too many attempts from your network.")
-        current = limiter.current_limit
-        seconds = max(1, math.ceil(current.reset_at - time.time())) if current else 60
-        # Flask-Limiter adds its Retry-After header itself
     else:
         description = error.description or gettext("Too many attempts.")
-        seconds = error.retry_after if isinstance(error.retry_after, int) else 60
-        headers["Retry-After"] = str(seconds)
+    seconds = seconds_to_wait(error)
     minutes = math.ceil(seconds / 60)
     wait = ngettext("%(num)d second", "%(num)d seconds", seconds) if seconds < 120 else ngettext(
         "%(num)d minute", "%(num)d minutes", minutes)
-    return render_template("error.html", code=429, description=description, wait=wait), 429, headers
+    page = render_template("error.html", code=429, description=description, wait=wait)
+    return page, 429, {"Retry-After": str(seconds)}
 
 
 @event.listens_for(Engine, "connect")

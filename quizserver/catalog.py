@@ -86,7 +86,7 @@ def serve(ref: VersionRef) -> ServedBank:
 
 
 def _served(rows: Any) -> list[ServedBank]:
-    return [serve(VersionRef(*row)) for row in rows]
+    return [serve(VersionRef(**row._mapping)) for row in rows]
 
 
 def served_banks() -> list[ServedBank]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, request
+from flask_limiter import RateLimitExceeded
+from werkzeug.exceptions import TooManyRequests
 
 from .accounts import normalize_email
 from .extensions import limiter
@@ -68,3 +70,14 @@ def record_success(email: str) -> None:
     """The pair's count starts again; the address's does not, or a guesser could clear it with their own account."""
     if _enabled():
         _storage().clear(_keys(email, request.remote_addr or "")[0])
+
+
+def seconds_to_wait(error: TooManyRequests) -> int:
+    """How long a refused request must wait: until its limit's window resets (Flask-Limiter's refusals), or
+    what the refusal says (the log-in throttle's). The reply says it in words and as `Retry-After`: with
+    RATELIMIT_HEADERS_ENABLED off, Flask-Limiter adds no header of its own (it would cost every limited
+    request two more reads of the shared storage for X-RateLimit-* headers nobody reads)."""
+    current = limiter.current_limit if isinstance(error, RateLimitExceeded) else None
+    if current is not None:
+        return max(1, math.ceil(current.window.reset_time - time.time()))  # reset_at rounds up a second more
+    return error.retry_after if isinstance(error.retry_after, int) else 60

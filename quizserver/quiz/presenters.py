@@ -145,6 +145,21 @@ def part_locked(served: ServedBank, question: Question, prior: QuestionState | N
     return not (prior is not None and (prior.solved_at or prior.revealed_at))
 
 
+def layout(served: ServedBank, question: Question, state: QuestionState) -> tuple[object, ...]:
+    """What a question's HTML shows of the student's state beyond its form's actions (attempts line, form token)
+    and its feedback: the numbers, the credit, solved or revealed, the solution and the practice tools. An answer
+    that leaves this as it was changes only those two (quiz/_answered.html). (A part that opens once another is
+    solved or revealed waits for a change of this.)"""
+    return (
+        state.variant_id,
+        state.credit,
+        state.solved_at is not None,
+        state.revealed_at is not None,
+        solution_visible(served, state),
+        may_practise(served, question, state),
+    )
+
+
 def shape_hint(question: Question, answer: Any) -> tuple[str, tuple[int, ...]]:
     """What to type for this variant's key, from the question's type (its own shape, its digit rule)."""
     return question.qtype.hint(first_key(answer), question.tolerance)

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Callable
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
-from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_blocks
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
@@ -19,11 +17,12 @@ from quizserver.grading.locale_numbers import normalize_decimal_comma
 from quizserver.i18n import current_language, localized_feedback, localized_phrase
 from quizserver.models import Attempt, QuestionState
 from quizserver.progress import last_attempts, tally, week_progress
+from quizserver.throttle import seconds_to_wait
 from quizserver.variants import PoolUnavailable, ensure_states, new_variant, reveal, week_states
 
 from . import bp
 from .forms import STORED_CHOICE_LENGTH, ActionForm, AnswerForm
-from .presenters import UnreadableChoice, choice_ids, choice_order, part_locked, question_view
+from .presenters import UnreadableChoice, choice_ids, choice_order, layout, part_locked, question_view
 
 
 @bp.get("/")
@@ -143,6 +142,25 @@ def _json_reply(
     )
 
 
+def _answered_reply(
+    served: ServedBank, question: Question, state: QuestionState, note: str, last: Attempt | None, **extra: object
+) -> Response:
+    """The question's `actions` and `feedback` blocks alone, for an answer that left the rest of the question and
+    the week's score as they were (presenters.layout): quiz.js puts each in place of the element with its id."""
+    number = served.bank.questions.index(question) + 1
+    qv = question_view(number, question, served, state, last)
+    blocks = render_blocks(
+        "quiz/_question.html", ["actions", "feedback"], served=served, qv=qv, q=question, last=last, note=note
+    )
+    return jsonify(
+        question_id=question.id,
+        note=note,
+        answered_html=blocks,
+        invalid=bool(last and last.status in ("incorrect", "invalid")),
+        **extra,
+    )
+
+
 def _limit(setting: str) -> Callable[[], str]:
     return lambda: current_app.config["QUIZ"][setting]
 
@@ -171,19 +189,16 @@ def _not_done(endpoint: str, seconds: int) -> str:
 
 
 @bp.errorhandler(429)
-def too_many_requests(error: TooManyRequests) -> tuple[Response | str, int]:
+def too_many_requests(error: TooManyRequests) -> tuple[Response | str, int, dict[str, str]]:
     """A write refused by its limit, in words: what did not happen and when to send it again."""
-    current = limiter.current_limit if isinstance(error, RateLimitExceeded) else None
-    if current is not None:
-        seconds = max(1, math.ceil(current.window.reset_time - time.time()))  # reset_at rounds up a second more
-    else:
-        seconds = error.retry_after if isinstance(error.retry_after, int) else 60
+    seconds = seconds_to_wait(error)
     message = _not_done(request.endpoint or "", seconds)
+    headers = {"Retry-After": str(seconds)}
     if _wants_json():
-        return jsonify(error=message), 429
+        return jsonify(error=message), 429, headers
     args = request.view_args or {}
     back = url_for("quiz.week", week=args.get("week", 0)) + f"#q-{args.get('question_id', '')}"
-    return render_template("quiz/limited.html", message=message, back=back), 429
+    return render_template("quiz/limited.html", message=message, back=back), 429, headers
 
 
 @bp.post("/weeks/<int:week>/<question_id>/answer")
@@ -208,15 +223,17 @@ def answer(week: int, question_id: str) -> Response | tuple[Response, int]:
             raw, unreadable = ",".join(positions)[:STORED_CHOICE_LENGTH], error.message
     else:
         raw = normalize_decimal_comma(form.answer.data or "", current_language())  # German 0,5 is 0.5
+    shown = layout(served, question, state)
     outcome = submit_answer(
         current_user.id, served, question, state, raw, idempotency_key=form.token.data or None, unreadable=unreadable
     )
     note = localized_phrase(outcome.note) if outcome.grade.status.value != "invalid" else ""
     if _wants_json():
-        reply = _json_reply(
-            served, question, state, note, outcome.attempt, status=outcome.grade.status.value,
-            message=localized_feedback(outcome.grade.message, raw, outcome.grade.status.value),
-        )  # fmt: skip
+        status = outcome.grade.status.value
+        message = localized_feedback(outcome.grade.message, raw, status)
+        # most answers (unreadable, wrong with attempts left, practice) change only the feedback and the attempts
+        reply_with = _answered_reply if layout(served, question, state) == shown else _json_reply
+        reply = reply_with(served, question, state, note, outcome.attempt, status=status, message=message)
     else:  # the page shows the stored attempt next to the question, with why it did not count: no flash needed
         reply = _back_to(week, question_id)
     db.session.commit()

@@ -1,6 +1,7 @@
 // Quiz page enhancements. Every form works without this file (it posts and the server redirects
 // back to the question); with it, a submit is sent with fetch() and only that question and the score
-// header are replaced, so answers typed into other questions stay where they are.
+// header are replaced, so answers typed into other questions stay where they are. An answer that changed
+// nothing but its feedback and the attempts line replaces only those, and the week's score stays.
 (function () {
   "use strict";
 
@@ -50,6 +51,18 @@
     var template = document.createElement("template");
     template.innerHTML = html.trim();
     return template.content.firstElementChild;
+  }
+
+  // Each element of the fragment replaces the element of the question with the same id.
+  function putInPlace(item, html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    Array.prototype.slice.call(template.content.children).forEach(function (element) {
+      var old = element.id && item.querySelector("#" + CSS.escape(element.id));
+      if (old) {
+        old.replaceWith(element);
+      }
+    });
   }
 
   // ------------------------------------------------------------------ sending forms
@@ -165,11 +178,24 @@
           }
           return response.json().then(function (data) {
             done();
-            if (!response.ok || !data.question_html) {
+            if (!response.ok || !(data.question_html || data.answered_html)) {
               showProblem(item, data.error || gettext("The server could not take this answer. Please reload the page."));
               return;
             }
             var locator = focusLocator(item);
+            if (!data.question_html) {
+              // Only the form's actions and the feedback changed: each takes the place of the element with its id.
+              putInPlace(item, data.answered_html);
+              var box = document.getElementById("q-" + data.question_id + "-answer");
+              if (box && data.invalid) {
+                box.setAttribute("aria-invalid", "true"); // described by the feedback, as the page marks it
+              } else if (box) {
+                box.removeAttribute("aria-invalid");
+              }
+              restoreFocus(item, locator);
+              announce(summary(item, "answer"));
+              return;
+            }
             var replacement = elementFrom(data.question_html);
             item.replaceWith(replacement);
             var score = document.getElementById("week-progress");

@@ -87,7 +87,7 @@ def test_the_message_says_what_is_wrong(student_client: tuple[FlaskClient, str],
     client, token = student_client
     data = post(client, token, "convex", values, JSON).get_json()
     assert data["status"] == "invalid" and says in data["message"]
-    assert says in html.unescape(data["question_html"])
+    assert says in html.unescape(data["answered_html"])
 
 
 @pytest.mark.parametrize("headers", [JSON, HTML], ids=["json", "form"])

@@ -130,7 +130,7 @@ def test_german_feedback_on_a_wrong_answer(app: Flask, client: FlaskClient, stud
     client.get("/weeks/1")
     reply = _post_answer(client, typed(-key_of(app, student.id, 1, "scale")), GERMAN).get_json()
     assert reply["message"] == "Nicht richtig. Das Vorzeichen ist vertauscht."
-    assert "Das Vorzeichen ist vertauscht." in reply["question_html"]
+    assert "Das Vorzeichen ist vertauscht." in reply["answered_html"]
     # the same stored attempt reads in English to an English reader
     page = client.get("/weeks/1", headers=ENGLISH).get_data(as_text=True)
     assert "The sign is flipped." in page and "Vorzeichen" not in page
