@@ -103,6 +103,11 @@ class QuestionView:
         return self.last.raw_answer
 
     @property
+    def box_invalid(self) -> bool:
+        """A wrong or unreadable last answer marks the answer box invalid; the feedback describes it."""
+        return self.last is not None and self.last.status in ("incorrect", "invalid")
+
+    @property
     def selected(self) -> set[str]:
         if self.last is None or not self.question.is_choice or self.last.status == "invalid":
             return set()  # an unreadable post holds what was sent, not the author's ids
@@ -147,9 +152,9 @@ def part_locked(served: ServedBank, question: Question, prior: QuestionState | N
 
 def layout(served: ServedBank, question: Question, state: QuestionState) -> tuple[object, ...]:
     """What a question's HTML shows of the student's state beyond its form's actions (attempts line, form token)
-    and its feedback: the numbers, the credit, solved or revealed, the solution and the practice tools. An answer
-    that leaves this as it was changes only those two (quiz/_answered.html). (A part that opens once another is
-    solved or revealed waits for a change of this.)"""
+    and its feedback: the numbers, the credit, solved or revealed, the solution and the practice tools. An
+    answer that leaves this as it was changes only those two (the template's `actions` and `feedback` blocks).
+    (A part that opens once another is solved or revealed waits for a change of this.)"""
     return (
         state.variant_id,
         state.credit,

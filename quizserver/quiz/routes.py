@@ -22,7 +22,15 @@ from quizserver.variants import PoolUnavailable, ensure_states, new_variant, rev
 
 from . import bp
 from .forms import STORED_CHOICE_LENGTH, ActionForm, AnswerForm
-from .presenters import UnreadableChoice, choice_ids, choice_order, layout, part_locked, question_view
+from .presenters import (
+    QuestionView,
+    UnreadableChoice,
+    choice_ids,
+    choice_order,
+    layout,
+    part_locked,
+    question_view,
+)
 
 
 @bp.get("/")
@@ -112,6 +120,11 @@ def _wants_json() -> bool:
     return best == "application/json"
 
 
+def _view(served: ServedBank, question: Question, state: QuestionState, last: Attempt | None) -> QuestionView:
+    """The question as a reply shows it: its view from the state the view holds and the answer shown."""
+    return question_view(served.bank.questions.index(question) + 1, question, served, state, last)
+
+
 def _json_reply(
     served: ServedBank, question: Question, state: QuestionState, note: str = "", last: Attempt | None = None,
     **extra: object,
@@ -123,13 +136,11 @@ def _json_reply(
     if last is None:
         last = last_attempts(current_user, served.week, question.id).get(question.id)
     progress = week_progress(current_user, [served])[served.week]
-    number = served.bank.questions.index(question) + 1
     return jsonify(
         question_id=question.id,
         note=note,
-        question_html=render_template(
-            "quiz/_question.html", served=served, qv=question_view(number, question, served, state, last), note=note
-        ),
+        question_html=render_template("quiz/_question.html", served=served, qv=_view(served, question, state, last),
+                                      note=note),  # fmt: skip
         score_html=render_template("quiz/_score.html", progress=progress),
         progress={
             "points": round(progress.points, 2),
@@ -147,18 +158,11 @@ def _answered_reply(
 ) -> Response:
     """The question's `actions` and `feedback` blocks alone, for an answer that left the rest of the question and
     the week's score as they were (presenters.layout): quiz.js puts each in place of the element with its id."""
-    number = served.bank.questions.index(question) + 1
-    qv = question_view(number, question, served, state, last)
+    qv = _view(served, question, state, last)
     blocks = render_blocks(
         "quiz/_question.html", ["actions", "feedback"], served=served, qv=qv, q=question, last=last, note=note
     )
-    return jsonify(
-        question_id=question.id,
-        note=note,
-        answered_html=blocks,
-        invalid=bool(last and last.status in ("incorrect", "invalid")),
-        **extra,
-    )
+    return jsonify(question_id=question.id, note=note, answered_html=blocks, invalid=qv.box_invalid, **extra)
 
 
 def _limit(setting: str) -> Callable[[], str]:

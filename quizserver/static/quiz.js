@@ -47,17 +47,19 @@
     }, 60);
   }
 
-  function elementFrom(html) {
+  function fragmentFrom(html) {
     var template = document.createElement("template");
     template.innerHTML = html.trim();
-    return template.content.firstElementChild;
+    return template.content;
+  }
+
+  function elementFrom(html) {
+    return fragmentFrom(html).firstElementChild;
   }
 
   // Each element of the fragment replaces the element of the question with the same id.
   function putInPlace(item, html) {
-    var template = document.createElement("template");
-    template.innerHTML = html.trim();
-    Array.prototype.slice.call(template.content.children).forEach(function (element) {
+    Array.prototype.slice.call(fragmentFrom(html).children).forEach(function (element) {
       var old = element.id && item.querySelector("#" + CSS.escape(element.id));
       if (old) {
         old.replaceWith(element);
