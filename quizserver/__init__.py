@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import TooManyRequests
 
-from . import i18n, localtime, postgres, sandbox, sqlite
+from . import i18n, localtime, page_urls, postgres, sandbox, sqlite
 from .accounts import LOGIN_SESSION_LIFETIME
 from .config import PROJECT_ROOT, from_environment, resolve_secret_key, sqlite_url
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -106,6 +106,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_error_handler(code, _error_page)
     localtime.install_filters(app)
     i18n.install(app)  # after the time filters, which it puts in the reader's language
+    page_urls.install(app)
     return app
 
 

@@ -1,4 +1,7 @@
-"""Log-in throttling: failed log-ins counted in the rate limiter's storage, which every worker shares.
+"""Throttling in the rate limiter's storage, which every worker shares: failed log-ins, and each student's writes.
+
+Writes (answers, new numbers, reveals) are counted per signed-in student, not per address: a lecture hall
+shares one address. `per_student` counts the request once and refuses it with 429 and the seconds to wait.
 
 Failures are counted per account and address, and per address (all accounts together, with a higher
 bound: a lecture hall shares one address). Past its free failures, each further failure makes that pair,
@@ -8,13 +11,18 @@ elsewhere, and a correct password clears its pair's count.
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from flask import current_app, request
 from flask_limiter import RateLimitExceeded
+from flask_login import current_user
+from limits import RateLimitItem
+from limits import parse as parse_limit
 from werkzeug.exceptions import TooManyRequests
 
 from .accounts import normalize_email
@@ -70,6 +78,47 @@ def record_success(email: str) -> None:
     """The pair's count starts again; the address's does not, or a guesser could clear it with their own account."""
     if _enabled():
         _storage().clear(_keys(email, request.remote_addr or "")[0])
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@functools.cache  # one parse per setting's text ("30 per minute"), not one per request
+def _limit_item(text: str) -> RateLimitItem:
+    return parse_limit(text)
+
+
+def student_wait(setting: str, scope: str) -> int | None:
+    """Count this request against the student's limit `setting` (a QUIZ setting such as ANSWER_LIMIT) in
+    `scope`: None while within it, else the seconds until the next request is allowed."""
+    if not _enabled():
+        return None
+    item = _limit_item(str(current_app.config["QUIZ"][setting]))
+    identity = (scope, f"student:{current_user.id}")
+    if limiter.limiter.hit(item, *identity):
+        return None
+    reset = limiter.limiter.get_window_stats(item, *identity).reset_time
+    return max(1, math.ceil(reset - time.time()))
+
+
+def per_student(setting: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A view's write limit, counted once per request for the signed-in student (put it under login_required).
+
+    A refusal raises 429 with `retry_after`, which the blueprint's 429 handler turns into words. Flask-Limiter's
+    own decorator would check the limit twice per request (once as middleware, once in the view)."""
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(view)
+        def limited(*args: P.args, **kwargs: P.kwargs) -> R:
+            seconds = student_wait(setting, request.endpoint or view.__name__)
+            if seconds is not None:
+                raise TooManyRequests(retry_after=seconds)
+            return view(*args, **kwargs)
+
+        return limited
+
+    return decorate
 
 
 def seconds_to_wait(error: TooManyRequests) -> int:

@@ -5,23 +5,21 @@ template functions, so those views need not change and the figures are read only
 """
 from __future__ import annotations
 
-import math
-import time
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
-from limits import parse as parse_limit
 from werkzeug.wrappers import Response
 
 from quizserver import admission, review
 from quizserver.bank.pool import split_part_html
 from quizserver.catalog import served_bank, served_banks
-from quizserver.extensions import db, limiter
+from quizserver.extensions import db
 from quizserver.grading.locale_numbers import normalize_decimal_comma
 from quizserver.i18n import current_language
+from quizserver.throttle import student_wait
 
 from . import bp
 from .forms import STORED_CHOICE_LENGTH, AnswerForm
@@ -56,21 +54,6 @@ def my_admission() -> admission.Admission | None:
 @bp.app_template_global()
 def admission_rule() -> admission.AdmissionRule:
     return admission.rule_from(current_app.config["QUIZ"])
-
-
-def _seconds_to_wait() -> int | None:
-    """Counts this answer against the student's answer limit (QUIZ_ANSWER_LIMIT, in the limiter's shared
-    storage); the seconds until the next one is allowed when it is past the limit, else None.
-
-    Counted here rather than by a decorator: a refused review answer gets its own page, not the week page's."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return None
-    item = parse_limit(str(current_app.config["QUIZ"]["ANSWER_LIMIT"]))
-    identity = ("review-answer", f"student:{current_user.id}")
-    if limiter.limiter.hit(item, *identity):
-        return None
-    reset = limiter.limiter.get_window_stats(item, *identity).reset_time
-    return max(1, math.ceil(reset - time.time()))
 
 
 def _card_view(card: review.ReviewCard) -> dict[str, Any]:
@@ -118,7 +101,7 @@ def review_answer(item_id: int) -> Response | tuple[str, int]:
     item = review.reviewable(current_user.id, item_id)
     if item is None:
         abort(404, gettext("There is no such question in your review."))
-    seconds = _seconds_to_wait()
+    seconds = student_wait("ANSWER_LIMIT", "review-answer")  # its own page when refused, not the week page's
     if seconds is not None:
         return render_template("quiz/review_limited.html", seconds=seconds, item_id=item_id), 429
     back = redirect(url_for("quiz.review_page") + f"#r-{item_id}")

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_blocks
@@ -12,12 +10,12 @@ from werkzeug.wrappers import Response
 from quizserver.answers import submit_answer
 from quizserver.bank import Question
 from quizserver.catalog import ServedBank, WeekStatus, served_bank, served_banks
-from quizserver.extensions import db, limiter
+from quizserver.extensions import db
 from quizserver.grading.locale_numbers import normalize_decimal_comma
 from quizserver.i18n import current_language, localized_feedback, localized_phrase
 from quizserver.models import Attempt, QuestionState
 from quizserver.progress import last_attempts, tally, week_progress
-from quizserver.throttle import seconds_to_wait
+from quizserver.throttle import per_student, seconds_to_wait
 from quizserver.variants import PoolUnavailable, ensure_states, new_variant, reveal, week_states
 
 from . import bp
@@ -165,15 +163,6 @@ def _answered_reply(
     return jsonify(question_id=question.id, note=note, answered_html=blocks, invalid=qv.box_invalid, **extra)
 
 
-def _limit(setting: str) -> Callable[[], str]:
-    return lambda: current_app.config["QUIZ"][setting]
-
-
-def _per_student() -> str:
-    """Writes are counted per signed-in student: a lecture hall shares one address."""
-    return f"student:{current_user.id}"
-
-
 def _not_done(endpoint: str, seconds: int) -> str:
     """What a refused write did not do, and when to send it again."""
     if endpoint == "quiz.answer":
@@ -207,7 +196,7 @@ def too_many_requests(error: TooManyRequests) -> tuple[Response | str, int, dict
 
 @bp.post("/weeks/<int:week>/<question_id>/answer")
 @login_required
-@limiter.limit(_limit("ANSWER_LIMIT"), key_func=_per_student)
+@per_student("ANSWER_LIMIT")
 def answer(week: int, question_id: str) -> Response | tuple[Response, int]:
     served = _open_bank(week)
     form = AnswerForm()
@@ -246,7 +235,7 @@ def answer(week: int, question_id: str) -> Response | tuple[Response, int]:
 
 @bp.post("/weeks/<int:week>/<question_id>/reveal")
 @login_required
-@limiter.limit(_limit("REVEAL_LIMIT"), key_func=_per_student)
+@per_student("REVEAL_LIMIT")
 def reveal_solution(week: int, question_id: str) -> Response:
     served = _open_bank(week)
     if not ActionForm().validate_on_submit():
@@ -260,7 +249,7 @@ def reveal_solution(week: int, question_id: str) -> Response:
 
 @bp.post("/weeks/<int:week>/<question_id>/new")
 @login_required
-@limiter.limit(_limit("NEW_NUMBERS_LIMIT"), key_func=_per_student)
+@per_student("NEW_NUMBERS_LIMIT")
 def new_numbers(week: int, question_id: str) -> Response:
     served = _open_bank(week)
     if not ActionForm().validate_on_submit():
