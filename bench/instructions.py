@@ -6,7 +6,7 @@
 Time on a shared machine drifts by tens of percent between runs; an instruction count repeats to a
 fraction of a percent, so a change of a few percent in the app's own work shows (docs/deploy.md). The
 requests go straight to the WSGI app, as bench/load.py's wrk script sends them (the week page; answers
-posted as quiz.js posts them: multipart, Accept: application/json, a fresh form token each, the same mix
+posted as quiz.js posts them: URL-encoded, Accept: application/json, a fresh form token each, the same mix
 of correct, incorrect and invalid answers), with no gunicorn and no network. Counted: this process's
 user-space instructions, the driver's included; not the kernel's, not the database server's.
 Needs valgrind (Debian's package).

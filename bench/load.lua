@@ -18,7 +18,6 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local BOUNDARY = "----WebKitFormBoundaryBenchLoad7MA4YWxk"
 local TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 local next_student, sent_token
@@ -39,15 +38,17 @@ local function fresh_token()
   return table.concat(parts)
 end
 
-local function multipart(fields)
-  -- FormData(form) as fetch() sends it: multipart/form-data, one part per field
-  local parts = {}
-  for _, field in ipairs(fields) do
-    parts[#parts + 1] = "--" .. BOUNDARY .. "\r\nContent-Disposition: form-data; name=\"" .. field[1] .. "\"\r\n\r\n"
-      .. field[2] .. "\r\n"
+local function form_urlencoded(fields)
+  -- new URLSearchParams(new FormData(form)) as fetch() sends it: name=value pairs joined by "&", each
+  -- byte outside A-Z a-z 0-9 * - . _ as %XX and a space as "+"
+  local function escape(text)
+    return (text:gsub("[^%w%*%-%._ ]", function(c) return string.format("%%%02X", c:byte()) end):gsub(" ", "+"))
   end
-  parts[#parts + 1] = "--" .. BOUNDARY .. "--\r\n"
-  return table.concat(parts)
+  local pairs_ = {}
+  for _, field in ipairs(fields) do
+    pairs_[#pairs_ + 1] = escape(field[1]) .. "=" .. escape(field[2])
+  end
+  return table.concat(pairs_, "&")
 end
 
 function request()
@@ -71,8 +72,8 @@ function request()
   return wrk.format("POST", answer.path, {
     ["Accept"] = "application/json",
     ["Cookie"] = student.cookie,
-    ["Content-Type"] = "multipart/form-data; boundary=" .. BOUNDARY,
-  }, multipart(fields))
+    ["Content-Type"] = "application/x-www-form-urlencoded;charset=UTF-8",
+  }, form_urlencoded(fields))
 end
 
 not_ok = 0

@@ -11,8 +11,9 @@ in one run and in alternating rounds so that a machine whose speed drifts weighs
 
 * GET /ping: no database, no template, the ceiling the other phases are compared with;
 * GET of the week page, with each student's session cookie;
-* the answer POST exactly as static/quiz.js sends it: `Accept: application/json`, multipart FormData with
-  the page's CSRF token and a fresh form token each time, a mix of correct, incorrect and invalid answers;
+* the answer POST exactly as static/quiz.js sends it: `Accept: application/json`, the form's fields
+  URL-encoded (URLSearchParams of its FormData): the page's CSRF token, a fresh form token each time and
+  a mix of correct, incorrect and invalid answers;
 
 the page and the answer once for each cohort. wrk runs one thread per connection, so each acknowledged
 answer (HTTP 200) is known by its form token; afterwards every one of them must be in the attempts table

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qs
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from quizserver.accounts import find_user
 from quizserver.catalog import served_bank
 from quizserver.extensions import db
-from quizserver.models import PoolVariant
+from quizserver.models import Attempt, PoolVariant
 from tests.e2e.live import ENROLLMENT_KEY, PASSWORD
 from tests.web.helpers import key_of, typed
 
@@ -139,6 +140,27 @@ def test_a_submit_keeps_answers_typed_into_other_questions(page, site, login):
     expect(scale.locator("#q-scale-answer")).to_have_value("")
     expect(page.locator("#q-outer-answer")).to_have_value("[1 2 3; 4 5 6]")
     assert page.evaluate("window.pageWasNotReloaded") is True
+
+
+def test_answers_are_sent_url_encoded_and_stored_as_typed(page, site, login):
+    """quiz.js sends the form's fields URL-encoded, as the form posts without JavaScript; what needs escaping in
+    that encoding (spaces, ; & = + %, a non-ASCII minus) arrives as typed."""
+    email, me = site.new_student()
+    login(page, email)
+    page.goto("/weeks/1")
+    typed_text = "[1 2 3; 4 5 6] + 5% & x=−1"
+    with page.expect_request(lambda sent: sent.url.endswith("/weeks/1/outer/answer")) as posted:
+        submit(page, "outer", typed_text)
+    request = posted.value
+    assert request.headers["content-type"].startswith("application/x-www-form-urlencoded")
+    fields = parse_qs(request.post_data or "", keep_blank_values=True)
+    assert fields["answer"] == [typed_text]
+    assert set(fields) == {"csrf_token", "token", "answer"}
+    expect(page.locator("#q-outer-feedback")).to_contain_text("Could not read your answer")
+    with site.app.app_context():
+        stored = db.session.scalars(select(Attempt.raw_answer).where(Attempt.user_id == me)).all()
+        db.session.remove()
+    assert stored == [typed_text]
 
 
 def test_matrix_box_previews_the_shape_as_you_type(page, site, login):
