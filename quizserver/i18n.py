@@ -207,10 +207,12 @@ def _vary_on_language(response: Response) -> Response:
 # ---------------------------------------------------------------- presentation
 
 
-def localized_feedback(message: str | None, raw_answer: str | None = None, status: str | None = None) -> str:
+def localized_feedback(
+    message: str | None, raw_answer: str | None = None, status: str | None = None, *, language: str | None = None
+) -> str:
     """A stored grader message in the reader's language; for an answer not right, the decimal-comma note where
     it explains the reading (a German `[0,5, 1]` is three entries)."""
-    language = current_language()
+    language = language or current_language()
     text = message or ""
     if language != DEFAULT_LANGUAGE:
         text = translate_feedback(text, gettext)
@@ -229,10 +231,10 @@ def localized_account_message(message: Any) -> str:
     return text if current_language() == DEFAULT_LANGUAGE else translate_account_message(text, gettext)
 
 
-def localized_phrase(phrase: Any) -> str:
+def localized_phrase(phrase: Any, *, language: str | None = None) -> str:
     """A short label from code (quizserver/phrases.py: a mistake, a status) in the reader's language."""
     text = str(phrase or "")
-    return text if current_language() == DEFAULT_LANGUAGE else translate_phrase(text, gettext)
+    return text if (language or current_language()) == DEFAULT_LANGUAGE else translate_phrase(text, gettext)
 
 
 def localized_problem(message: Any) -> str:
@@ -252,9 +254,9 @@ def account_message(error: Exception | str) -> str:
     return localized_account_message(str(error))
 
 
-def localized_hint(hint: str | None) -> str:
+def localized_hint(hint: str | None, *, language: str | None = None) -> str:
     """What an answer box asks for ("a number, 3 significant figures") in the reader's language."""
-    if current_language() == DEFAULT_LANGUAGE:
+    if (language or current_language()) == DEFAULT_LANGUAGE:
         return hint or ""
     return translate_hint(hint or "", gettext)
 
@@ -437,6 +439,17 @@ def _number_filter(context: Context, value: Any) -> str:
     return localized_number(value, context.get("current_language"))
 
 
+def _in_page_language(localize: Callable[..., str]) -> Callable[..., str]:
+    """A filter that takes the page's language from its rendering (`current_language`, named once per rendering),
+    as `|num` does, instead of asking Flask-Babel again for every value it shows."""
+
+    @pass_context
+    def localized(context: Context, value: Any, *args: Any) -> str:
+        return localize(value, *args, language=context.get("current_language"))
+
+    return localized
+
+
 def _template_globals() -> dict[str, Any]:
     return {
         "current_language": current_language(),
@@ -475,12 +488,12 @@ def install(app: Flask) -> None:
         filters["localdate"] = _localized_date(filters["localdate"])
     filters["day"] = localized_day
     filters["num"] = _number_filter
-    filters["feedback"] = localized_feedback
+    filters["feedback"] = _in_page_language(localized_feedback)
     filters["account_message"] = localized_account_message
-    filters["phrase"] = localized_phrase
+    filters["phrase"] = _in_page_language(localized_phrase)
     filters["author_problem"] = localized_problem
     filters["precision"] = localized_precision
-    filters["answer_hint"] = localized_hint
+    filters["answer_hint"] = _in_page_language(localized_hint)
     filters["role_name"] = role_name
 
 
