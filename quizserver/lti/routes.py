@@ -3,6 +3,7 @@ protect them), the JWKS, deep linking, and the instructors' and staff's pages.""
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -392,14 +393,10 @@ def grade_retry() -> Response:
 bp.after_app_request(send_after_response)
 
 
-@bp.app_context_processor
-def role_notice_helper() -> dict[str, Any]:
-    """`lti_role_notices()` for the accounts page: queried only where a template calls it."""
-    from types import SimpleNamespace
-
+@bp.app_template_global("lti_role_notices")
+def lti_role_notices() -> SimpleNamespace:
+    """The open role notices and recent decisions, for the accounts page: queried only where a template calls it
+    (a global, not a context processor, so other pages pay nothing for it)."""
     from .identity import open_role_notices, recent_role_decisions
 
-    def lti_role_notices() -> SimpleNamespace:
-        return SimpleNamespace(open=open_role_notices(), decided=recent_role_decisions())
-
-    return {"lti_role_notices": lti_role_notices}
+    return SimpleNamespace(open=open_role_notices(), decided=recent_role_decisions())
