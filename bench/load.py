@@ -7,7 +7,8 @@
 A fresh database is created (and dropped afterwards for PostgreSQL), migrated with `flask db upgrade`, given
 the test bank and two cohorts of students with their variants: one whose students have 4 earlier answers
 (`light`) and one whose students have 300 (`heavy`). wrk (Debian's package; bench/load.lua) then drives,
-in one run and in alternating rounds so that a machine whose speed drifts weighs on every phase alike:
+in one run and in alternating rounds so that a machine whose speed drifts weighs on every phase alike (the
+heavy cohort goes first in every other round, so a database that grows during the run weighs on both alike):
 
 * GET /ping: no database, no template, the ceiling the other phases are compared with;
 * GET of the week page, with each student's session cookie;
@@ -526,11 +527,23 @@ def run_wrk(port: int, phase: Phase, data: Path, seconds: float, connections: in
     )  # fmt: skip
 
 
+PHASES = [Phase("ping", "")] + [Phase(n, c) for c in ("light", "heavy") for n in ("page", "answer")]
+
+
+def round_order(phases: list[Phase], round_number: int) -> list[Phase]:
+    """The phases of one round: /ping first, then the cohorts in turn, the heavy cohort first in every other
+    round, so that the database's growth during the run (every answer adds a row) weighs on both alike."""
+    ping, *cohorts = phases
+    if round_number % 2:
+        half = len(cohorts) // 2
+        cohorts = cohorts[half:] + cohorts[:half]
+    return [ping, *cohorts]
+
+
 def run_load(args: argparse.Namespace) -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 2
-    phases = [Phase("ping", "")] + [Phase(n, c) for c in ("light", "heavy") for n in ("page", "answer")]
     with tempfile.TemporaryDirectory(prefix="quiz-load-") as tmp, fresh_database(Path(tmp)) as url:
         work = Path(tmp)
         backend = url.split(":", 1)[0]
@@ -545,7 +558,7 @@ def run_load(args: argparse.Namespace) -> int:
             "light": prepare(url, args.students, LIGHT),
             "heavy": prepare(url, args.students, HEAVY, migrate=False),
         }
-        results = {phase.label: Measured() for phase in phases}
+        results = {phase.label: Measured() for phase in PHASES}
         with gunicorn(url, work, workers=args.workers) as server:
             data = {}
             for cohort, students in cohorts.items():
@@ -554,8 +567,8 @@ def run_load(args: argparse.Namespace) -> int:
             run_wrk(server.port, Phase("ping", ""), data["light"], 2, args.connections, work)  # warm-up
             run_wrk(server.port, Phase("page", "light"), data["light"], 2, args.connections, work)
             cpu_before = server.cpu_seconds()
-            for _ in range(args.rounds):
-                for phase in phases:
+            for round_number in range(args.rounds):
+                for phase in round_order(PHASES, round_number):
                     cpu = server.cpu_seconds() + database_cpu_seconds(database)
                     got = run_wrk(
                         server.port, phase, data[phase.cohort or "light"], args.seconds / args.rounds,
