@@ -495,11 +495,16 @@ class Measured:
     p99: list[float] = field(default_factory=list)
     acknowledged: list[str] = field(default_factory=list)
     cpu: float = 0.0  # CPU seconds of the gunicorn workers and of a PostgreSQL on this host during the phase
+    database_cpu: float = 0.0  # the PostgreSQL backends' part of `cpu`
 
     @property
     def cpu_ms(self) -> float:
         """Server CPU per request: what the phase costs, however busy the machine was with other work."""
         return 1000 * self.cpu / self.requests if self.requests else float("nan")
+
+    @property
+    def database_cpu_ms(self) -> float:
+        return 1000 * self.database_cpu / self.requests if self.requests else float("nan")
 
     @property
     def rps(self) -> float:
@@ -569,13 +574,15 @@ def run_load(args: argparse.Namespace) -> int:
             cpu_before = server.cpu_seconds()
             for round_number in range(args.rounds):
                 for phase in round_order(PHASES, round_number):
-                    cpu = server.cpu_seconds() + database_cpu_seconds(database)
+                    workers_before, database_before = server.cpu_seconds(), database_cpu_seconds(database)
                     got = run_wrk(
                         server.port, phase, data[phase.cohort or "light"], args.seconds / args.rounds,
                         args.connections, work,
                     )  # fmt: skip
                     total = results[phase.label]
-                    total.cpu += server.cpu_seconds() + database_cpu_seconds(database) - cpu
+                    database_used = database_cpu_seconds(database) - database_before
+                    total.cpu += server.cpu_seconds() - workers_before + database_used
+                    total.database_cpu += database_used
                     total.requests += got.requests
                     total.seconds += got.seconds
                     total.not_ok += got.not_ok
@@ -589,8 +596,9 @@ def run_load(args: argparse.Namespace) -> int:
     for label, m in results.items():
         print(
             f"{label:13} {m.rps:7.0f} rps  {m.rps / ping.rps:5.3f}x /ping  p50 {max(m.p50):6.1f} ms  "
-            f"p99 {max(m.p99):6.1f} ms  server CPU {m.cpu_ms:5.2f} ms/request ({ping.cpu_ms / m.cpu_ms:5.3f}x /ping)  "
-            f"({m.requests} requests, {m.not_ok} not 200)"
+            f"p99 {max(m.p99):6.1f} ms  server CPU {m.cpu_ms:5.2f} ms/request ({ping.cpu_ms / m.cpu_ms:5.3f}x /ping)"
+            + (f", of which database {m.database_cpu_ms:4.2f} ms" if database else "")
+            + f"  ({m.requests} requests, {m.not_ok} not 200)"
         )
     print(
         f"answers: {len(acknowledged)} acknowledged; stored but not acknowledged {check.unacknowledged_stored} "
