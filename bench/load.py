@@ -497,14 +497,17 @@ class Measured:
     cpu: float = 0.0  # CPU seconds of the gunicorn workers and of a PostgreSQL on this host during the phase
     database_cpu: float = 0.0  # the PostgreSQL backends' part of `cpu`
 
+    def _ms_per_request(self, seconds: float) -> float:
+        return 1000 * seconds / self.requests if self.requests else float("nan")
+
     @property
     def cpu_ms(self) -> float:
         """Server CPU per request: what the phase costs, however busy the machine was with other work."""
-        return 1000 * self.cpu / self.requests if self.requests else float("nan")
+        return self._ms_per_request(self.cpu)
 
     @property
     def database_cpu_ms(self) -> float:
-        return 1000 * self.database_cpu / self.requests if self.requests else float("nan")
+        return self._ms_per_request(self.database_cpu)
 
     @property
     def rps(self) -> float:
