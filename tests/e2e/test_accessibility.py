@@ -28,10 +28,7 @@ try:
 except ImportError:  # the `site` fixture then skips (or fails in CI) with the reason
     expect = None
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.filterwarnings(r"ignore:unclosed file <_io\.BufferedReader name='[^']*/static/:ResourceWarning"),
-]
+pytestmark = pytest.mark.e2e
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 WIDE_BANK = Path(__file__).parent / "banks"  # week 3: display formulas wider than a phone

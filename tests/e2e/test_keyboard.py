@@ -17,10 +17,7 @@ try:
 except ImportError:  # the `site` fixture then skips (or fails in CI) with the reason
     expect = None
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.filterwarnings(r"ignore:unclosed file <_io\.BufferedReader name='[^']*/static/:ResourceWarning"),
-]
+pytestmark = pytest.mark.e2e
 
 FOCUSED = """() => {
   const a = document.activeElement;

@@ -19,10 +19,7 @@ from quizserver.extensions import db
 from quizserver.variants import ensure_states, reveal
 from tests.e2e.live import LiveServer, add_user, log_in, make_live_app
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.filterwarnings(r"ignore:unclosed file <_io\.BufferedReader name='[^']*/static/:ResourceWarning"),
-]
+pytestmark = pytest.mark.e2e
 
 QUESTIONS = Path(__file__).resolve().parents[2] / "questions"
 STUDENT = "phone@uni.example"

@@ -25,7 +25,6 @@ pytestmark = [
     pytest.mark.e2e,
     # The browser may drop a static file's download halfway (the favicon, as a page navigates away);
     # werkzeug's development server then leaves the file for the garbage collector to close.
-    pytest.mark.filterwarnings(r"ignore:unclosed file <_io\.BufferedReader name='[^']*/static/:ResourceWarning"),
 ]
 
 

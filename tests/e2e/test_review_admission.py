@@ -35,10 +35,7 @@ from quizserver.variants import ensure_states
 from tests.e2e.live import LiveServer, add_user, log_in, make_live_app
 from tests.e2e.test_accessibility import AXE, AXE_RUN, TAGS, WCAG
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.filterwarnings(r"ignore:unclosed file <_io\.BufferedReader name='[^']*/static/:ResourceWarning"),
-]
+pytestmark = pytest.mark.e2e
 
 STUDENT = "ada.lovelace@uni.example"
 STAFF = "staff@uni.example"

@@ -15,10 +15,7 @@ try:
 except ImportError:  # the `browser` fixture then skips (or fails in CI) with the reason
     expect = None
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.filterwarnings(r"ignore:unclosed file <_io\.BufferedReader name='[^']*/static/:ResourceWarning"),
-]
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
