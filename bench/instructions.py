@@ -2,6 +2,7 @@
 
     python bench/instructions.py                     # SQLite in a temporary directory
     QUIZ_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres python bench/instructions.py
+    python bench/instructions.py --history 300   # a student with 300 earlier answers (default: none)
 
 Time on a shared machine drifts by tens of percent between runs; an instruction count repeats to a
 fraction of a percent, so a change of a few percent in the app's own work shows (docs/deploy.md). The
@@ -10,7 +11,7 @@ posted as quiz.js posts them: URL-encoded, Accept: application/json, a fresh for
 of correct, incorrect and invalid answers), with no gunicorn and no network. Counted: this process's
 user-space instructions, the driver's included; not the kernel's, not the database server's.
 Needs valgrind (Debian's package).
-Last line: ping_kinstr=<n> page_kinstr=<n> answer_kinstr=<n> page_over_ping=<n> answer_over_ping=<n>
+Last line: ping_kinstr=<n> page_kinstr=<n> answer_kinstr=<n> page_over_ping=<n> answer_over_ping=<n> history=<n>
 """
 from __future__ import annotations
 
@@ -35,14 +36,14 @@ PHASES = ("ping", "page", "answer")
 WARM_UP = 60
 
 
-def measure(requests: int) -> None:
+def measure(requests: int, history: int) -> None:
     """Under callgrind: set up, warm up uncounted, then count each phase into its own dump."""
 
     def callgrind(*arguments: str) -> None:
         subprocess.run(["callgrind_control", *arguments, str(os.getpid())], check=True, capture_output=True)  # noqa: S603, S607
 
     with tempfile.TemporaryDirectory(prefix="quiz-instructions-") as tmp, load.fresh_database(Path(tmp)) as url:
-        (student,) = load.prepare(url, 1)
+        (student,) = load.prepare(url, 1, history)
         from werkzeug.test import EnvironBuilder
 
         from quizserver import create_app
@@ -131,22 +132,23 @@ def counted(dump: Path) -> tuple[str, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="counted requests of each kind")
+    parser.add_argument("--history", type=int, default=0, help="the student's earlier answers (load.py: 4 and 300)")
     args = parser.parse_args()
     if os.environ.get(INNER):
-        measure(args.requests)
+        measure(args.requests, args.history)
         return 0
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         print("valgrind is not installed: apt-get install valgrind", file=sys.stderr)
         return 2
     print(
         f"database: {os.environ.get('QUIZ_DATABASE_URL', 'sqlite').split(':', 1)[0]}; "
-        f"{args.requests} requests of each kind under callgrind",
+        f"{args.requests} requests of each kind under callgrind; a student with {args.history} earlier answers",
         flush=True,
     )
     with tempfile.TemporaryDirectory(prefix="quiz-callgrind-") as out:
         command = [
             "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}/callgrind.%p",
-            sys.executable, __file__, "--requests", str(args.requests),
+            sys.executable, __file__, "--requests", str(args.requests), "--history", str(args.history),
         ]  # fmt: skip
         run = subprocess.run(command, env={**os.environ, INNER: "1"}, capture_output=True, text=True, check=False)  # noqa: S603
         if run.returncode != 0:
@@ -159,7 +161,7 @@ def main() -> int:
     ping, page, answer = (totals[phase] / args.requests / 1000 for phase in PHASES)
     print(
         f"ping_kinstr={ping:.0f} page_kinstr={page:.0f} answer_kinstr={answer:.0f} "
-        f"page_over_ping={page / ping:.2f} answer_over_ping={answer / ping:.2f}"
+        f"page_over_ping={page / ping:.2f} answer_over_ping={answer / ping:.2f} history={args.history}"
     )
     return 0
 
