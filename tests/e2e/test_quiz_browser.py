@@ -21,11 +21,7 @@ try:
 except ImportError:  # the `site` fixture then skips (or fails in CI) with the reason
     expect = None
 
-pytestmark = [
-    pytest.mark.e2e,
-    # The browser may drop a static file's download halfway (the favicon, as a page navigates away);
-    # werkzeug's development server then leaves the file for the garbage collector to close.
-]
+pytestmark = pytest.mark.e2e
 
 
 def user_id(site: Any, email: str) -> int:
