@@ -3,6 +3,7 @@
     python bench/load.py                     # SQLite in a temporary directory
     QUIZ_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres python bench/load.py
     python bench/load.py --profile           # where the time of a page and a JSON answer goes (pyinstrument)
+    python bench/load.py --floor             # the same load on bench/floor.py: what is paid before the quiz's work
 
 A fresh database is created (and dropped afterwards for PostgreSQL), migrated with `flask db upgrade`, given
 the test bank and two cohorts of students with their variants: one whose students have 4 earlier answers
@@ -24,8 +25,9 @@ request (gunicorn workers, and on PostgreSQL the backends of the bench's databas
 other work the CPU ratio is the steadier figure.
 Last line: ping_rps page_rps page_ratio answer_rps answer_ratio page_p99_ms answer_p50_ms answer_p99_ms
 heavy_page heavy_answer (the 300-answer cohort's rps over the 4-answer one's) page_cpu_ratio answer_cpu_ratio
-heavy_page_cpu heavy_answer_cpu (the 300-answer cohort's CPU per request over the 4-answer one's) lost dup errors,
-as key=value pairs.
+heavy_page_cpu heavy_answer_cpu (the 300-answer cohort's CPU per request over the 4-answer one's) page_cpu_ms
+answer_cpu_ms ping_cpu_ms (the 4-answer cohort's server CPU per request) lost dup errors, as key=value pairs;
+with --floor, which stores no answer, `floor=1 errors` instead of `lost dup errors`.
 """
 from __future__ import annotations
 
@@ -208,7 +210,7 @@ def database_cpu_seconds(database: str | None) -> float:
 
 
 @contextmanager
-def gunicorn(database_url: str, workdir: Path, workers: int = 2) -> Iterator[Server]:
+def gunicorn(database_url: str, workdir: Path, workers: int = 2, wsgi_app: str = "app:app") -> Iterator[Server]:
     port = free_port()
     log = workdir / "gunicorn.log"
     env = {
@@ -225,7 +227,7 @@ def gunicorn(database_url: str, workdir: Path, workers: int = 2) -> Iterator[Ser
     }
     with open(log, "wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", wsgi_app],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     server = Server(port, process, log)
@@ -557,7 +559,8 @@ def run_load(args: argparse.Namespace) -> int:
         backend = url.split(":", 1)[0]
         database = make_url(url).database if backend.startswith("postgresql") else None
         print(
-            f"database: {backend}; {args.workers} gunicorn workers; {args.connections} connections; "
+            ("FLOOR (bench/floor.py: the page and the answer stop before the quiz's own work); " if args.floor else "")
+            + f"database: {backend}; {args.workers} gunicorn workers; {args.connections} connections; "
             f"{args.seconds:g} s per phase in {args.rounds} rounds; {args.students} students per cohort "
             f"with {LIGHT} and {HEAVY} earlier answers; load average before {os.getloadavg()[0]:.1f}",
             flush=True,
@@ -567,7 +570,8 @@ def run_load(args: argparse.Namespace) -> int:
             "heavy": prepare(url, args.students, HEAVY, migrate=False),
         }
         results = {phase.label: Measured() for phase in PHASES}
-        with gunicorn(url, work, workers=args.workers) as server:
+        wsgi_app = "bench.floor:create_floor_app()" if args.floor else "app:app"
+        with gunicorn(url, work, workers=args.workers, wsgi_app=wsgi_app) as server:
             data = {}
             for cohort, students in cohorts.items():
                 data[cohort] = work / f"{cohort}.lua"
@@ -594,7 +598,7 @@ def run_load(args: argparse.Namespace) -> int:
                     total.acknowledged += got.acknowledged
             worker_cpu = server.cpu_seconds() - cpu_before
         acknowledged = [t for m in results.values() for t in m.acknowledged]
-        check = compare(url, acknowledged)
+        check = None if args.floor else compare(url, acknowledged)
     ping = results["ping"]
     for label, m in results.items():
         print(
@@ -603,14 +607,22 @@ def run_load(args: argparse.Namespace) -> int:
             + (f", of which database {m.database_cpu_ms:4.2f} ms" if database else "")
             + f"  ({m.requests} requests, {m.not_ok} not 200)"
         )
-    print(
-        f"answers: {len(acknowledged)} acknowledged; stored but not acknowledged {check.unacknowledged_stored} "
-        f"(wrk stops with answers in flight); states over max_attempts {check.over_max}; states whose attempts "
-        f"differ from their counted rows {check.state_mismatch}; worker CPU {worker_cpu:.1f} s; "
-        f"load average after {os.getloadavg()[0]:.1f}"
-    )
+    not_ok = sum(m.not_ok for m in results.values())
+    if check is None:
+        print(f"answers: {len(acknowledged)} acknowledged, none stored (the floor stops before the quiz's work); "
+              f"worker CPU {worker_cpu:.1f} s; load average after {os.getloadavg()[0]:.1f}")  # fmt: skip
+        outcome, errors, failed = f"floor=1 errors={not_ok}", not_ok, not_ok > 0
+    else:
+        print(
+            f"answers: {len(acknowledged)} acknowledged; stored but not acknowledged {check.unacknowledged_stored} "
+            f"(wrk stops with answers in flight); states over max_attempts {check.over_max}; states whose attempts "
+            f"differ from their counted rows {check.state_mismatch}; worker CPU {worker_cpu:.1f} s; "
+            f"load average after {os.getloadavg()[0]:.1f}"
+        )
+        errors = not_ok + check.over_max + check.state_mismatch
+        outcome = f"lost={check.lost} dup={check.dup} errors={errors}"
+        failed = check.lost > 0 or check.dup > 0 or errors > 0
     page, answer = results["page/light"], results["answer/light"]
-    errors = sum(m.not_ok for m in results.values()) + check.over_max + check.state_mismatch
     print(
         f"ping_rps={ping.rps:.0f} page_rps={page.rps:.0f} page_ratio={page.rps / ping.rps:.3f} "
         f"answer_rps={answer.rps:.0f} answer_ratio={answer.rps / ping.rps:.3f} "
@@ -620,9 +632,9 @@ def run_load(args: argparse.Namespace) -> int:
         f"page_cpu_ratio={ping.cpu_ms / page.cpu_ms:.3f} answer_cpu_ratio={ping.cpu_ms / answer.cpu_ms:.3f} "
         f"heavy_page_cpu={results['page/heavy'].cpu_ms / page.cpu_ms:.2f} "
         f"heavy_answer_cpu={results['answer/heavy'].cpu_ms / answer.cpu_ms:.2f} "
-        f"lost={check.lost} dup={check.dup} errors={errors}"
+        f"page_cpu_ms={page.cpu_ms:.2f} answer_cpu_ms={answer.cpu_ms:.2f} ping_cpu_ms={ping.cpu_ms:.2f} {outcome}"
     )
-    return 0 if check.lost == check.dup == errors == 0 else 1
+    return 1 if failed else 0
 
 
 def run_profile(args: argparse.Namespace) -> int:
@@ -688,6 +700,10 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--students", type=int, default=64, help="students in each cohort")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--floor", action="store_true",
+        help="serve bench/floor.py: the page and the answer stop before the quiz's own work (nothing is stored)",
+    )  # fmt: skip
     parser.add_argument("--profile", action="store_true", help="profile the page and the JSON answer instead")
     parser.add_argument("--profile-requests", type=int, default=500)
     parser.add_argument("--no-profiler", action="store_true", help="with --profile: only the CPU time per request")
