@@ -611,7 +611,8 @@ def run_load(args: argparse.Namespace) -> int:
     if check is None:
         print(f"answers: {len(acknowledged)} acknowledged, none stored (the floor stops before the quiz's work); "
               f"worker CPU {worker_cpu:.1f} s; load average after {os.getloadavg()[0]:.1f}")  # fmt: skip
-        outcome, errors, failed = f"floor=1 errors={not_ok}", not_ok, not_ok > 0
+        errors = not_ok
+        outcome = f"floor=1 errors={errors}"
     else:
         print(
             f"answers: {len(acknowledged)} acknowledged; stored but not acknowledged {check.unacknowledged_stored} "
@@ -621,7 +622,6 @@ def run_load(args: argparse.Namespace) -> int:
         )
         errors = not_ok + check.over_max + check.state_mismatch
         outcome = f"lost={check.lost} dup={check.dup} errors={errors}"
-        failed = check.lost > 0 or check.dup > 0 or errors > 0
     page, answer = results["page/light"], results["answer/light"]
     print(
         f"ping_rps={ping.rps:.0f} page_rps={page.rps:.0f} page_ratio={page.rps / ping.rps:.3f} "
@@ -634,7 +634,8 @@ def run_load(args: argparse.Namespace) -> int:
         f"heavy_answer_cpu={results['answer/heavy'].cpu_ms / answer.cpu_ms:.2f} "
         f"page_cpu_ms={page.cpu_ms:.2f} answer_cpu_ms={answer.cpu_ms:.2f} ping_cpu_ms={ping.cpu_ms:.2f} {outcome}"
     )
-    return 1 if failed else 0
+    lost_or_dup = check is not None and (check.lost > 0 or check.dup > 0)
+    return 1 if errors > 0 or lost_or_dup else 0
 
 
 def run_profile(args: argparse.Namespace) -> int:
